@@ -1,0 +1,1 @@
+"""gridledger: a permissioned-blockchain testbed for local energy markets and demand-side management."""

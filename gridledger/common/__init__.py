@@ -1,0 +1,1 @@
+"""Code shared by every gridledger process: crypto, identities, policies, configuration, gRPC plumbing."""
