@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gridledger demo
+	$(BIN)/gridledger crypto generate --network deploy/networks/dev.yaml --out .gridledger/crypto
+	$(BIN)/gridledger channel genesis --network deploy/networks/dev.yaml --crypto .gridledger/crypto \
+		--out .gridledger/genesis.block
 
 test: $(STAMP) proto-check lint
 	$(BIN)/pytest -q

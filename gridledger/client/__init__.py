@@ -1,0 +1,1 @@
+"""Clients: the SDK, the command line, agents, benchmarks and experiments."""

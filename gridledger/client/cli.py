@@ -1,0 +1,25 @@
+"""The `gridledger` command line. Each sub-command group lives in its own module; this file only assembles them."""
+
+from __future__ import annotations
+
+import typer
+
+from gridledger.client.cli_chain import chaincode_app, invoke, ledger_app, query
+from gridledger.client.cli_network import network_app
+from gridledger.client.cli_setup import channel_app, crypto_app
+from gridledger.client.demo import demo
+
+app = typer.Typer(help="gridledger: a permissioned-blockchain testbed for local energy markets.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(crypto_app, name="crypto")
+app.add_typer(channel_app, name="channel")
+app.add_typer(network_app, name="network")
+app.add_typer(chaincode_app, name="chaincode")
+app.add_typer(ledger_app, name="ledger")
+app.command("invoke")(invoke)
+app.command("query")(query)
+app.command("demo")(demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,83 @@
+"""`gridledger network ...`: start, inspect and stop a network of local processes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from gridledger.client.cli_setup import console, err, read_network
+from gridledger.client.localnet import DEFAULT_DATA_DIR, LocalNetwork, NetworkError, NodeStatus
+
+network_app = typer.Typer(help="Start, inspect and stop a network.", no_args_is_help=True)
+DataDir = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="folder holding the network's material and data")
+
+
+def status_table(statuses: list[NodeStatus]) -> Table:
+    table = Table("node", "role", "org", "address", "pid", "health", "height", "operations")
+    for s in statuses:
+        health = "[green]healthy[/green]" if s.healthy else ("[yellow]starting[/yellow]" if s.running
+                                                            else "[red]stopped[/red]")
+        table.add_row(s.name, s.role, s.msp_id, s.address, str(s.pid or "-"), health,
+                      "-" if s.height is None else str(s.height), s.operations_url or "-")
+    return table
+
+
+def fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]{exc}[/red]")
+    return typer.Exit(1)
+
+
+@network_app.command("up")
+def up(network: Path = typer.Option(..., "--network", help="network definition"),
+       data_dir: Path = DataDir,
+       local: bool = typer.Option(True, "--local/--docker", help="local processes (containers: a later release)"),
+       timeout: float = typer.Option(60.0, help="seconds to wait for every node to be healthy")) -> None:
+    """Generate what is missing, start every orderer and peer as its own process, wait until all are healthy."""
+    if not local:
+        err.print("--docker is not available yet; use --local")
+        raise typer.Exit(2)
+    read_network(network)
+    try:
+        with console.status("starting nodes..."):
+            statuses = LocalNetwork(data_dir).up(network, timeout)
+    except NetworkError as exc:
+        raise fail(exc) from None
+    console.print(status_table(statuses))
+
+
+@network_app.command("status")
+def status(data_dir: Path = DataDir, as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
+    """Each node's role, address, pid, health and height."""
+    try:
+        statuses = LocalNetwork(data_dir).status()
+    except NetworkError as exc:
+        raise fail(exc) from None
+    if as_json:
+        print(json.dumps({"nodes": [asdict(s) for s in statuses], "rest": []}, indent=2))
+    else:
+        console.print(status_table(statuses))
+
+
+@network_app.command("logs")
+def logs(node: str = typer.Argument(..., help="node name"), data_dir: Path = DataDir,
+         lines: int = typer.Option(50, "--lines", "-n", help="how many of the last lines")) -> None:
+    """The last lines a node logged."""
+    try:
+        text = LocalNetwork(data_dir).log_path(node).read_text(errors="replace").splitlines()
+    except NetworkError as exc:
+        raise fail(exc) from None
+    print("\n".join(text[-lines:]))
+
+
+@network_app.command("down")
+def down(data_dir: Path = DataDir, purge: bool = typer.Option(False, "--purge", help="also delete all data")) -> None:
+    """Stop every node cleanly (their data stays unless --purge)."""
+    try:
+        LocalNetwork(data_dir).down(purge=purge)
+    except NetworkError as exc:
+        raise fail(exc) from None
+    console.print("network stopped" + (" and its data removed" if purge else ""))

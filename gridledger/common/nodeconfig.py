@@ -1,0 +1,52 @@
+"""The runtime configuration of one node process (peer or orderer), written by the network runner.
+
+The network definition describes the whole network; a node config says what one process needs to start: who it
+is, where its material and data live, where it listens and whom it talks to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gridledger.common.cryptogen import MemberMaterial, load_member
+
+
+class Endpoint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    msp_id: str
+    address: str  # host:port
+    role: Literal["peer", "orderer"] = "peer"
+
+
+class NodeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    msp_id: str
+    role: Literal["peer", "orderer"]
+    crypto_dir: Path
+    genesis_block: Path
+    data_dir: Path
+    listen_host: str = "127.0.0.1"
+    port: int = Field(ge=0, le=65535)
+    operations_port: int | None = Field(default=None, ge=0, le=65535)
+    orderers: list[Endpoint] = Field(default_factory=list)
+    peers: list[Endpoint] = Field(default_factory=list)
+    trusted_orgs: list[str] = Field(description="MSP ids whose TLS CAs this node trusts")
+    chaincode_timeout_s: float = Field(default=5.0, gt=0)
+
+    @classmethod
+    def load(cls, path: Path) -> NodeConfig:
+        return cls.model_validate_json(path.read_text())
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.model_dump_json(indent=2))
+
+    def material(self) -> MemberMaterial:
+        return load_member(self.crypto_dir, self.msp_id, self.name, self.trusted_orgs)

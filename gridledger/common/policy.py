@@ -1,0 +1,486 @@
+"""The policy language: monotone boolean expressions over principals, as used for endorsement and channel policies.
+
+Syntax (Fabric-like)::
+
+    'Org1MSP.peer'                      a principal: an MSP id and a role, always quoted (single or double quotes)
+    AND(e1, e2, ...)                    every sub-expression
+    OR(e1, e2, ...)                     at least one sub-expression
+    OutOf(n, e1, e2, ...)               at least n sub-expressions, 1 <= n <= number of sub-expressions
+    MAJORITY, ANY, ALL                  over the channel's organisations, with the parser's default role
+    MAJORITY(peer), ANY(admin), ...     the same with an explicit role
+
+Keywords are case-insensitive; roles and MSP ids are not. Every expression is reduced to a tree of threshold
+gates (``Gate``) whose leaves are ``Principal`` values: AND is a gate with threshold = number of children, OR a gate
+with threshold 1. MAJORITY/ANY/ALL are expanded when parsing, because the set of organisations is a property of the
+channel and the tree must not change meaning when it is evaluated elsewhere.
+
+Evaluation follows Fabric's rule that one signer satisfies at most one leaf of the whole expression: an endorsement
+policy ``OutOf(2, 'Org1MSP.peer', 'Org1MSP.peer')`` needs two different Org1 peers, not one peer counted twice.
+That turns evaluation into a matching problem, solved by an exhaustive (memoised, pruned) search rather than greedy
+first-fit, which can reject a signature set that does satisfy the policy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NoReturn
+
+ROLES: frozenset[str] = frozenset({"member", "peer", "orderer", "client", "admin"})
+"""Roles a principal may name. ``member`` is matched by an identity of any role in the organisation."""
+
+MEMBER = "member"
+
+_MSP_ID = re.compile(r"[A-Za-z0-9_.\-]+")
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_ORG_KEYWORDS = ("majority", "any", "all")
+
+
+class PolicyError(ValueError):
+    """A policy expression that cannot be parsed or does not fit the channel.
+
+    The message quotes the expression and gives the 1-based character position, because policies are written by
+    hand in channel configuration files and an operator must be able to find the mistake without a debugger.
+    """
+
+    def __init__(self, message: str, expression: str | None = None, position: int | None = None) -> None:
+        super().__init__(message)
+        self.expression = expression
+        self.position = position
+
+
+@dataclass(frozen=True, order=True)
+class Principal:
+    """An identity class, ``'<msp_id>.<role>'``; also the description of an actual signer (its MSP and role)."""
+
+    msp_id: str
+    role: str
+
+    def matches(self, signer: Principal) -> bool:
+        """Whether ``signer`` (a concrete identity) satisfies this principal used as a policy leaf."""
+        return self.msp_id == signer.msp_id and (self.role == MEMBER or self.role == signer.role)
+
+    def __str__(self) -> str:
+        return f"'{self.msp_id}.{self.role}'"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """At least ``threshold`` of ``children`` must be satisfied (AND, OR and OutOf are all such gates)."""
+
+    threshold: int
+    children: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        return f"OutOf({self.threshold}, {', '.join(str(child) for child in self.children)})"
+
+
+Node = Principal | Gate
+"""A node of a parsed policy: a principal leaf or a threshold gate."""
+
+_State = tuple[int, ...]
+"""During evaluation: how many signers of each distinct kind are still unused (indexed like the kinds tuple)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A parsed policy. Build it with :func:`parse_policy`; ``expression`` keeps the text as written."""
+
+    expression: str
+    root: Node = field(repr=False)
+
+    def __str__(self) -> str:
+        return self.expression
+
+    def evaluate(self, identities: Iterable[Principal]) -> bool:
+        """Whether the signers ``identities`` satisfy the policy, each signer used for at most one leaf.
+
+        ``identities`` lists one entry per distinct signer that produced a valid signature; two peers of the same
+        organisation appear as two equal ``Principal`` values. The caller must already have dropped duplicate
+        signatures of the same identity, otherwise one identity could be counted twice.
+        """
+        counts = Counter(identities)
+        if not counts:
+            return False
+        kinds = tuple(counts)
+        start: _State = tuple(counts[kind] for kind in kinds)
+        search = _Search(kinds)
+        return bool(search.results(self.root, start))
+
+    def principals(self) -> frozenset[Principal]:
+        """Every principal named by a leaf (after MAJORITY/ANY/ALL expansion)."""
+        return frozenset(_leaves(self.root))
+
+    def satisfying_org_sets(self) -> list[frozenset[str]]:
+        """Organisation sets from which a set of signers satisfying the policy can be drawn, smallest first.
+
+        Computed from the minimal multisets of leaves that satisfy the policy (no proper sub-multiset does),
+        projected onto their MSP ids and de-duplicated. The projection drops multiplicity: for
+        ``OutOf(2, 'A.peer', 'A.peer')`` the answer is ``[{A}]`` although two A peers are needed. Projections of
+        different minimal multisets are all kept even when one contains another, so that a gateway whose preferred
+        organisations cannot supply enough signers has a fallback. Order is by size, then by sorted MSP ids, so
+        the gateway's choice is deterministic.
+        """
+        return list(self._org_sets)
+
+    @cached_property
+    def _org_sets(self) -> tuple[frozenset[str], ...]:
+        # Counter is unhashable; key minimal multisets by their sorted element tuples to de-duplicate.
+        seen: set[frozenset[str]] = set()
+        org_sets: list[frozenset[str]] = []
+        for multiset in _minimal_multisets(self.root):
+            orgs = frozenset(principal.msp_id for principal in multiset)
+            if orgs not in seen:
+                seen.add(orgs)
+                org_sets.append(orgs)
+        org_sets.sort(key=lambda orgs: (len(orgs), sorted(orgs)))
+        return tuple(org_sets)
+
+
+def parse_policy(expression: str, orgs: Sequence[str] = (), default_role: str = MEMBER) -> Policy:
+    """Parse ``expression`` into a :class:`Policy`.
+
+    ``orgs`` are the channel's organisations (MSP ids). They are needed to expand MAJORITY/ANY/ALL, and when
+    given, every explicit principal must name one of them, so that a typo in an MSP id is caught when the channel
+    is configured instead of silently making the policy unsatisfiable. ``default_role`` is the role used by
+    MAJORITY/ANY/ALL written without one: the caller knows the context ("peer" for endorsement, "admin" for
+    lifecycle and admin policies, "member" for readers/writers).
+    """
+    if default_role not in ROLES:
+        raise PolicyError(f"unknown default role {default_role!r}; allowed roles: {_role_list()}")
+    known = tuple(dict.fromkeys(orgs))  # de-duplicate, keep the caller's order for MAJORITY/ANY/ALL
+    for org in known:
+        if not _MSP_ID.fullmatch(org):
+            raise PolicyError(f"invalid channel organisation {org!r}: an MSP id uses letters, digits, '_', '.', '-'")
+    return Policy(expression=expression, root=_Parser(expression, known, default_role).parse())
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Parsing
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "(", ")", ",", "string", "word", "end"
+    text: str  # for "string": the content between the quotes
+    position: int  # 0-based offset of the token's first character
+
+
+def _tokenize(expression: str, fail: _Fail) -> list[_Token]:
+    tokens: list[_Token] = []
+    index = 0
+    length = len(expression)
+    while index < length:
+        char = expression[index]
+        if char.isspace():
+            index += 1
+        elif char in "(),":
+            tokens.append(_Token(char, char, index))
+            index += 1
+        elif char in "'\"":
+            end = expression.find(char, index + 1)
+            if end < 0:
+                fail(index, "unterminated principal", f": no closing {char} for the opening quote")
+            tokens.append(_Token("string", expression[index + 1 : end], index))
+            index = end + 1
+        elif char in _WORD_CHARS:
+            end = index
+            while end < length and expression[end] in _WORD_CHARS:
+                end += 1
+            tokens.append(_Token("word", expression[index:end], index))
+            index = end
+        else:
+            fail(index, f"unexpected character {char!r}")
+    tokens.append(_Token("end", "", length))
+    return tokens
+
+
+class _Fail:
+    """Raises a PolicyError that quotes the expression and gives a 1-based position (columns as an editor shows)."""
+
+    def __init__(self, expression: str) -> None:
+        self.expression = expression
+
+    def __call__(self, position: int, what: str, detail: str = "") -> NoReturn:
+        """``what`` went wrong or was expected at ``position``; ``detail`` (found what, allowed values) follows."""
+        raise PolicyError(
+            f"policy '{self.expression}': {what} at position {position + 1}{detail}",
+            expression=self.expression,
+            position=position + 1,
+        )
+
+
+class _Parser:
+    """Recursive descent over the token list; one method per construct, each consuming exactly its tokens."""
+
+    def __init__(self, expression: str, orgs: tuple[str, ...], default_role: str) -> None:
+        self.fail = _Fail(expression)
+        self.tokens = _tokenize(expression, self.fail)
+        self.index = 0
+        self.orgs = orgs
+        self.default_role = default_role
+
+    def parse(self) -> Node:
+        node = self.expression()
+        token = self.peek()
+        if token.kind != "end":
+            self.fail(token.position, "expected the end of the policy", f", found trailing {self.describe(token)}")
+        return node
+
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        if token.kind != "end":
+            self.index += 1
+        return token
+
+    @staticmethod
+    def describe(token: _Token) -> str:
+        if token.kind == "end":
+            return "end of policy"
+        if token.kind == "string":
+            return f"'{token.text}'"
+        return repr(token.text)
+
+    def expect(self, kind: str, what: str) -> _Token:
+        token = self.take()
+        if token.kind != kind:
+            self.fail(token.position, f"expected {what}", f", found {self.describe(token)}")
+        return token
+
+    def expression(self) -> Node:
+        token = self.take()
+        expected = "a principal or sub-expression"
+        if token.kind == "string":
+            return self.principal(token)
+        if token.kind != "word":
+            self.fail(token.position, f"expected {expected}", f", found {self.describe(token)}")
+        keyword = token.text.lower()
+        if keyword in ("and", "or"):
+            return self.and_or(keyword)
+        if keyword == "outof":
+            return self.out_of()
+        if keyword in _ORG_KEYWORDS:
+            return self.over_orgs(token, keyword)
+        if token.text.isdigit():
+            self.fail(token.position, f"expected {expected}", f", found the number {token.text}")
+        self.fail(
+            token.position,
+            f"expected {expected}",
+            f", found {token.text!r} (principals must be quoted, e.g. 'Org1MSP.peer'; "
+            "keywords are AND, OR, OutOf, MAJORITY, ANY, ALL)",
+        )
+
+    def arguments(self, opening: _Token) -> list[Node]:
+        """Parse ``e1, e2, ...)`` after an opening parenthesis (or after OutOf's threshold and comma)."""
+        children = [self.expression()]
+        while True:
+            token = self.take()
+            if token.kind == ")":
+                return children
+            if token.kind != ",":
+                unclosed = f" (unbalanced parentheses: '(' at position {opening.position + 1} is not closed)"
+                self.fail(
+                    token.position,
+                    "expected ',' or ')'",
+                    f", found {self.describe(token)}" + (unclosed if token.kind == "end" else ""),
+                )
+            children.append(self.expression())
+
+    def and_or(self, keyword: str) -> Node:
+        opening = self.expect("(", f"'(' after {keyword.upper()}")
+        children = self.arguments(opening)
+        threshold = len(children) if keyword == "and" else 1
+        return Gate(threshold, tuple(children))
+
+    def out_of(self) -> Node:
+        opening = self.expect("(", "'(' after OutOf")
+        count = self.take()
+        if count.kind != "word" or not count.text.isdigit():
+            self.fail(
+                count.position, "expected a positive integer threshold for OutOf", f", found {self.describe(count)}"
+            )
+        threshold = int(count.text)
+        self.expect(",", "',' and at least one sub-expression after the OutOf threshold")
+        children = self.arguments(opening)
+        if not 1 <= threshold <= len(children):
+            self.fail(
+                count.position,
+                f"OutOf threshold {threshold} out of range",
+                f": must be between 1 and {len(children)} (the number of sub-expressions)",
+            )
+        return Gate(threshold, tuple(children))
+
+    def over_orgs(self, keyword_token: _Token, keyword: str) -> Node:
+        role = self.default_role
+        if self.peek().kind == "(":
+            self.take()
+            role_token = self.take()
+            if role_token.kind != "word":
+                self.fail(
+                    role_token.position,
+                    f"expected a role for {keyword.upper()}",
+                    f" ({_role_list()}), found {self.describe(role_token)}",
+                )
+            role = role_token.text
+            if role not in ROLES:
+                self.fail(role_token.position, f"unknown role {role!r}", f"; allowed roles: {_role_list()}")
+            self.expect(")", f"')' after the role of {keyword.upper()}")
+        if not self.orgs:
+            self.fail(
+                keyword_token.position,
+                f"{keyword.upper()} needs the channel organisations",
+                " (none were given to the parser)",
+            )
+        leaves = tuple(Principal(org, role) for org in self.orgs)
+        if keyword == "majority":
+            threshold = len(leaves) // 2 + 1
+        elif keyword == "any":
+            threshold = 1
+        else:
+            threshold = len(leaves)
+        return Gate(threshold, leaves)
+
+    def principal(self, token: _Token) -> Principal:
+        msp_id, dot, role = token.text.rpartition(".")
+        if not dot or not msp_id:
+            self.fail(token.position, "expected a principal written 'MSPID.role'", f", found '{token.text}'")
+        if not _MSP_ID.fullmatch(msp_id):
+            self.fail(
+                token.position,
+                f"invalid MSP id {msp_id!r} in principal",
+                ": expected letters, digits, '_', '.', '-'",
+            )
+        if role not in ROLES:
+            self.fail(token.position, f"unknown role {role!r} in principal", f"; allowed roles: {_role_list()}")
+        if self.orgs and msp_id not in self.orgs:
+            self.fail(
+                token.position,
+                f"unknown organisation {msp_id!r}",
+                f"; the channel's organisations are {', '.join(self.orgs)}",
+            )
+        return Principal(msp_id, role)
+
+
+def _role_list() -> str:
+    return ", ".join(sorted(ROLES))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Evaluation
+
+
+class _Search:
+    """Finds assignments of signers to leaves, one signer per leaf at most.
+
+    Signers of the same kind (equal MSP id and role) are interchangeable, so the search state is just the count of
+    unused signers per kind. ``results(node, state)`` is the set of states that can remain after satisfying
+    ``node`` starting from ``state``; it is memoised, and only Pareto-maximal states are kept because the policy is
+    monotone: whatever can be done with fewer remaining signers can also be done with more.
+    """
+
+    def __init__(self, kinds: tuple[Principal, ...]) -> None:
+        self.kinds = kinds
+        self.memo: dict[tuple[int, _State], frozenset[_State]] = {}
+        self.matching: dict[Principal, tuple[int, ...]] = {}
+
+    def matching_kinds(self, leaf: Principal) -> tuple[int, ...]:
+        found = self.matching.get(leaf)
+        if found is None:
+            found = tuple(index for index, kind in enumerate(self.kinds) if leaf.matches(kind))
+            self.matching[leaf] = found
+        return found
+
+    def results(self, node: Node, state: _State) -> frozenset[_State]:
+        # id(node) is a safe key: the tree outlives the search, and equal subtrees merely miss sharing the memo.
+        key = (id(node), state)
+        cached = self.memo.get(key)
+        if cached is not None:
+            return cached
+        if isinstance(node, Principal):
+            outcomes: set[_State] = set()
+            for index in self.matching_kinds(node):
+                if state[index]:
+                    outcomes.add((*state[:index], state[index] - 1, *state[index + 1 :]))
+        else:
+            outcomes = self.gate_results(node, state)
+        result = frozenset(_maximal(outcomes))
+        self.memo[key] = result
+        return result
+
+    def gate_results(self, gate: Gate, state: _State) -> set[_State]:
+        """Fold over the children: each may be skipped or satisfied, until ``threshold`` of them are satisfied.
+
+        Satisfying more children than needed only consumes signers, so a gate stops at its threshold; a branch
+        that can no longer reach the threshold with the children left is dropped.
+        """
+        frontier: set[tuple[_State, int]] = {(state, 0)}
+        remaining = len(gate.children)
+        for child in gate.children:
+            remaining -= 1
+            advanced: set[tuple[_State, int]] = set()
+            for current, satisfied in frontier:
+                if satisfied == gate.threshold:
+                    advanced.add((current, satisfied))
+                    continue
+                if satisfied + remaining >= gate.threshold:
+                    advanced.add((current, satisfied))
+                for after in self.results(child, current):
+                    advanced.add((after, satisfied + 1))
+            frontier = advanced
+            if not frontier:
+                break
+        return {current for current, satisfied in frontier if satisfied == gate.threshold}
+
+
+def _maximal(states: set[_State]) -> list[_State]:
+    """Drop every state that another state dominates (at least as many unused signers of every kind)."""
+    ordered = sorted(states, key=sum, reverse=True)
+    kept: list[_State] = []
+    for state in ordered:
+        if not any(all(a >= b for a, b in zip(other, state, strict=True)) for other in kept):
+            kept.append(state)
+    return kept
+
+
+def _leaves(node: Node) -> Iterator[Principal]:
+    if isinstance(node, Principal):
+        yield node
+    else:
+        for child in node.children:
+            yield from _leaves(child)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Minimal satisfying sets
+
+
+def _minimal_multisets(node: Node) -> list[Counter[Principal]]:
+    """Minimal multisets of leaves (principal -> number of distinct signers needed) that satisfy ``node``."""
+    if isinstance(node, Principal):
+        return [Counter({node: 1})]
+    per_child = [_minimal_multisets(child) for child in node.children]
+    candidates: list[Counter[Principal]] = []
+    for chosen in itertools.combinations(per_child, node.threshold):
+        for parts in itertools.product(*chosen):
+            total: Counter[Principal] = Counter()
+            for part in parts:
+                total.update(part)
+            candidates.append(total)
+    return _minimal(candidates)
+
+
+def _minimal(candidates: list[Counter[Principal]]) -> list[Counter[Principal]]:
+    """Keep the multisets that contain no other candidate; ties are broken deterministically by sorted contents."""
+    ordered = sorted(candidates, key=lambda multiset: (multiset.total(), sorted(multiset.elements())))
+    kept: list[Counter[Principal]] = []
+    for multiset in ordered:
+        if not any(other <= multiset for other in kept):
+            kept.append(multiset)
+    return kept

@@ -1,0 +1,1 @@
+"""The peer: endorsement, validation and commit of blocks into its per-channel ledger."""

@@ -1,0 +1,284 @@
+"""The gateway service (as in Fabric 2.4+): a client talks to one peer, which collects endorsements from peers
+that satisfy the chaincode's policy, hands back the transaction to sign, submits it to the ordering service and
+reports its commit status. Remote endorsements and broadcasts ride batching streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from gridledger.common import txbuilder
+from gridledger.common.batching import BatchingStream, StreamUnavailable
+from gridledger.common.grpcutil import TlsMaterial, aio_channel
+from gridledger.common.nodeconfig import Endpoint
+from gridledger.common.policy import PolicyError, parse_policy
+from gridledger.peer.committer import CommitNotifier
+from gridledger.peer.definitions import LIFECYCLE_NAMESPACE, read_definition
+from gridledger.peer.endorser import Endorser, ProposalError, parse_signed_proposal
+from gridledger.v1 import orderer_pb2, orderer_pb2_grpc, peer_pb2, peer_pb2_grpc, transaction_pb2
+
+log = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class RemoteEndorser:
+    """Another peer's Endorser service, reached over one batching stream."""
+
+    def __init__(self, endpoint: Endpoint, tls: TlsMaterial) -> None:
+        self.endpoint = endpoint
+        self._channel = aio_channel(endpoint.address, tls)
+        stub = peer_pb2_grpc.EndorserStub(self._channel)
+        self._stream = BatchingStream(stub.ProcessProposals,
+                                      lambda items: peer_pb2.ProposalBatch(proposals=items),
+                                      lambda reply: reply.responses)
+
+    async def endorse(self, proposal: transaction_pb2.SignedProposal) -> transaction_pb2.ProposalResponse:
+        return await self._stream.call(proposal)
+
+    async def close(self) -> None:
+        await self._stream.close()
+        await self._channel.close()
+
+
+class OrdererClient:
+    """Broadcasts envelopes to the ordering service, batching them, and fails over between orderers."""
+
+    def __init__(self, orderers: list[Endpoint], tls: TlsMaterial) -> None:
+        if not orderers:
+            raise ValueError("a gateway needs at least one orderer endpoint")
+        self._orderers = orderers
+        self._tls = tls
+        self._current = 0
+        self._channel: grpc.aio.Channel | None = None
+        self._stream: BatchingStream | None = None
+
+    def _connect(self) -> BatchingStream:
+        if self._stream is None:
+            endpoint = self._orderers[self._current % len(self._orderers)]
+            self._channel = aio_channel(endpoint.address, self._tls)
+            stub = orderer_pb2_grpc.AtomicBroadcastStub(self._channel)
+            self._stream = BatchingStream(stub.Broadcast, lambda items: orderer_pb2.EnvelopeBatch(envelopes=items),
+                                          lambda reply: reply.results)
+        return self._stream
+
+    async def _rotate(self) -> None:
+        await self.close()
+        self._current += 1
+
+    async def broadcast(self, envelope: transaction_pb2.Envelope) -> orderer_pb2.BroadcastResult:
+        """Send to one orderer; on an unavailable stream or orderer try the next, once around the ring."""
+        last = "no orderer reachable"
+        for _ in range(len(self._orderers)):
+            try:
+                result = await self._connect().call(envelope)
+            except StreamUnavailable as exc:
+                last = str(exc)
+                await self._rotate()
+                continue
+            if result.status != orderer_pb2.SERVICE_UNAVAILABLE:
+                return result
+            last = result.info
+            await self._rotate()
+        return orderer_pb2.BroadcastResult(status=orderer_pb2.SERVICE_UNAVAILABLE, info=last)
+
+    async def close(self) -> None:
+        if self._stream is not None:
+            await self._stream.close()
+        if self._channel is not None:
+            await self._channel.close()
+        self._stream = self._channel = None
+
+
+class GatewayCore:
+    """The gateway's logic, independent of how requests arrive (unary calls or the batched stream)."""
+
+    def __init__(self, msp_id: str, endorser: Endorser, remotes: dict[str, list[RemoteEndorser]],
+                 orderers: OrdererClient, notifier: CommitNotifier, ledger) -> None:
+        self._msp_id = msp_id
+        self._endorser = endorser
+        self._remotes = remotes
+        self._orderers = orderers
+        self._notifier = notifier
+        self._ledger = ledger
+
+    async def _local(self, proposal: transaction_pb2.SignedProposal) -> transaction_pb2.ProposalResponse:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, self._endorser.process, proposal)
+        except ProposalError as exc:
+            raise GatewayError(exc.code, str(exc)) from None
+
+    async def evaluate(self, request: peer_pb2.EvaluateRequest) -> peer_pb2.EvaluateResponse:
+        response = await self._local(request.proposal)
+        return peer_pb2.EvaluateResponse(result=response.response)
+
+    def _org_sets(self, chaincode: str) -> list[frozenset[str]]:
+        """Org sets that satisfy the chaincode's endorsement policy, ours first, only those we can reach."""
+        context = self._endorser.context
+        if chaincode == LIFECYCLE_NAMESPACE:
+            policy = context.policies["LifecycleEndorsement"]
+        else:
+            definition = read_definition(self._ledger.get_state, chaincode)
+            if definition is None:
+                raise GatewayError(grpc.StatusCode.NOT_FOUND, f"chaincode {chaincode!r} is not committed on this "
+                                   "channel; deploy it with `gridledger chaincode deploy`")
+            try:
+                policy = parse_policy(definition.endorsement_policy, context.peer_orgs, default_role="peer")
+            except PolicyError as exc:
+                raise GatewayError(grpc.StatusCode.FAILED_PRECONDITION, f"endorsement policy: {exc}") from None
+        own_first = sorted(policy.satisfying_org_sets(), key=lambda s: (self._msp_id not in s, len(s)))
+        return [s for s in own_first if all(o == self._msp_id or self._remotes.get(o) for o in s)]
+
+    async def _endorse_in(self, org: str, proposal) -> transaction_pb2.ProposalResponse:
+        if org == self._msp_id:
+            return await self._local(proposal)
+        errors = []
+        for remote in self._remotes.get(org, []):
+            try:
+                return await remote.endorse(proposal)
+            except StreamUnavailable as exc:
+                errors.append(f"{remote.endpoint.name}: {exc}")
+        raise GatewayError(grpc.StatusCode.UNAVAILABLE, f"no endorser of {org} answered: {'; '.join(errors)}")
+
+    async def endorse(self, request: peer_pb2.EndorseRequest) -> peer_pb2.EndorseResponse:
+        try:
+            parsed = parse_signed_proposal(request.proposal)
+        except ProposalError as exc:
+            raise GatewayError(exc.code, str(exc)) from None
+        if request.endorsing_orgs:
+            candidates = [frozenset(request.endorsing_orgs)]
+        else:
+            candidates = self._org_sets(parsed.invocation.chaincode)
+        if not candidates:
+            raise GatewayError(grpc.StatusCode.UNAVAILABLE, "no set of reachable peers can satisfy the endorsement "
+                               f"policy of {parsed.invocation.chaincode!r}")
+        failure = ""
+        for orgs in candidates:
+            results = await asyncio.gather(*(self._endorse_in(o, request.proposal) for o in sorted(orgs)),
+                                           return_exceptions=True)
+            errors = [r for r in results if isinstance(r, BaseException)]
+            if errors:
+                failure = "; ".join(str(e) for e in errors)
+                continue
+            rejected = [r for r in results if r.response.status >= 400]
+            if rejected:
+                return peer_pb2.EndorseResponse(result=rejected[0].response)
+            try:
+                prepared = txbuilder.transaction_payload(parsed.header_bytes, parsed.proposal.invocation, results)
+            except txbuilder.EndorsementMismatch as exc:
+                raise GatewayError(grpc.StatusCode.ABORTED, str(exc)) from None
+            return peer_pb2.EndorseResponse(prepared_payload=prepared, result=results[0].response)
+        raise GatewayError(grpc.StatusCode.UNAVAILABLE, f"endorsement failed: {failure}")
+
+    async def submit(self, request: peer_pb2.SubmitRequest) -> peer_pb2.SubmitResponse:
+        result = await self._orderers.broadcast(request.envelope)
+        if result.status == orderer_pb2.SUCCESS:
+            return peer_pb2.SubmitResponse()
+        code = {orderer_pb2.BAD_REQUEST: grpc.StatusCode.INVALID_ARGUMENT,
+                orderer_pb2.FORBIDDEN: grpc.StatusCode.PERMISSION_DENIED,
+                orderer_pb2.REQUEST_ENTITY_TOO_LARGE: grpc.StatusCode.INVALID_ARGUMENT}.get(
+                    result.status, grpc.StatusCode.UNAVAILABLE)
+        raise GatewayError(code, f"orderer: {orderer_pb2.BroadcastStatus.Name(result.status)}: {result.info}")
+
+    async def commit_status(self, request: peer_pb2.CommitStatusRequest) -> peer_pb2.CommitStatusResponse:
+        future = self._notifier.wait_for(request.tx_id)
+        try:
+            location = self._ledger.get_tx_location(request.tx_id)
+            if location is not None:
+                return peer_pb2.CommitStatusResponse(code=location[2], block_number=location[0])
+            outcome = await future
+            return peer_pb2.CommitStatusResponse(code=outcome.code, block_number=outcome.block_number)
+        finally:
+            self._notifier.forget(request.tx_id, future)
+
+
+
+class GatewayService(peer_pb2_grpc.GatewayServicer):
+    """gRPC adapter: unary calls and the batched Transact stream over GatewayCore."""
+
+    def __init__(self, core: GatewayCore) -> None:
+        self._core = core
+
+    async def _unary(self, handler, request, context: grpc.aio.ServicerContext):
+        try:
+            return await handler(request)
+        except GatewayError as exc:
+            await context.abort(exc.code, str(exc))
+
+    async def Evaluate(self, request, context):
+        return await self._unary(self._core.evaluate, request, context)
+
+    async def Endorse(self, request, context):
+        return await self._unary(self._core.endorse, request, context)
+
+    async def Submit(self, request, context):
+        return await self._unary(self._core.submit, request, context)
+
+    async def CommitStatus(self, request, context):
+        return await self._unary(self._core.commit_status, request, context)
+
+    async def _answer(self, request: peer_pb2.GatewayRequest) -> peer_pb2.GatewayReply:
+        kind = request.WhichOneof("kind")
+        handlers = {"evaluate": self._core.evaluate, "endorse": self._core.endorse, "submit": self._core.submit,
+                    "commit_status": self._core.commit_status}
+        reply = peer_pb2.GatewayReply(request_id=request.request_id)
+        if kind is None:
+            reply.error.grpc_code = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+            reply.error.message = "empty gateway request"
+            return reply
+        try:
+            result = await handlers[kind](getattr(request, kind))
+        except GatewayError as exc:
+            reply.error.grpc_code = exc.code.value[0]
+            reply.error.message = str(exc)
+            return reply
+        getattr(reply, kind).CopyFrom(result)
+        return reply
+
+    async def Transact(self, request_iterator: AsyncIterator[peer_pb2.GatewayRequestBatch],
+                       context) -> AsyncIterator[peer_pb2.GatewayReplyBatch]:
+        """Answers arrive in completion order; each outgoing message carries every reply ready at that moment."""
+        ready: asyncio.Queue[peer_pb2.GatewayReply | None] = asyncio.Queue()
+        pending: set[asyncio.Task] = set()
+
+        async def run(request: peer_pb2.GatewayRequest) -> None:
+            await ready.put(await self._answer(request))
+
+        async def read_requests() -> None:
+            try:
+                async for batch in request_iterator:
+                    for request in batch.requests:
+                        task = asyncio.create_task(run(request))
+                        pending.add(task)
+                        task.add_done_callback(pending.discard)
+            except (DecodeError, grpc.aio.AioRpcError):
+                pass
+            await asyncio.gather(*pending, return_exceptions=True)
+            await ready.put(None)
+
+        reader = asyncio.create_task(read_requests())
+        try:
+            while True:
+                replies = [await ready.get()]
+                while not ready.empty():
+                    replies.append(ready.get_nowait())
+                done = replies[-1] is None
+                batch = [r for r in replies if r is not None]
+                if batch:
+                    yield peer_pb2.GatewayReplyBatch(replies=batch)
+                if done:
+                    return
+        finally:
+            reader.cancel()
+            for task in list(pending):
+                task.cancel()
+

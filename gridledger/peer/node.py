@@ -1,0 +1,117 @@
+"""A peer process: opens its ledger, joins its channel from the genesis block, serves endorsement, gateway,
+deliver and admin over mutual TLS, and keeps its ledger up to date from the orderers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from gridledger.common import logs
+from gridledger.common.channel import ChannelContext, config_from_block
+from gridledger.common.grpcutil import aio_server
+from gridledger.common.nodeconfig import NodeConfig
+from gridledger.common.operations import OperationsServer
+from gridledger.peer.committer import CommitNotifier, Committer
+from gridledger.peer.deliver import BlockPuller, PeerDeliverService
+from gridledger.peer.endorser import Endorser
+from gridledger.peer.gateway import GatewayCore, GatewayService, OrdererClient, RemoteEndorser
+from gridledger.peer.ledger import Ledger
+from gridledger.peer.metrics import peer_metrics
+from gridledger.peer.runtime import ChaincodeRuntime
+from gridledger.peer.services import AdminService, EndorserService
+from gridledger.v1 import block_pb2, peer_pb2_grpc
+
+log = logging.getLogger("gridledger.peer")
+
+
+def open_ledger(config: NodeConfig) -> Ledger:
+    """The peer's ledger, with the genesis block committed on first start (which joins the channel)."""
+    ledger = Ledger(config.data_dir / "ledger")
+    if ledger.height == 0:
+        genesis = block_pb2.Block.FromString(config.genesis_block.read_bytes())
+        config_from_block(genesis)
+        genesis.metadata.validation_codes.append(block_pb2.VALID)
+        ledger.commit(genesis)
+    return ledger
+
+
+class PeerNode:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        material = config.material()
+        self.identity = material.identity
+        self.tls = material.tls
+        self.ledger = open_ledger(config)
+        self.context = ChannelContext.from_config(config_from_block(self.ledger.get_block(0)))
+        self.notifier = CommitNotifier()
+        self.notifier.height = self.ledger.height
+        self.committer = Committer(self.context, self.ledger)
+        self.runtime = ChaincodeRuntime(self.context, self.ledger, config.data_dir / "chaincodes",
+                                        timeout_s=config.chaincode_timeout_s)
+        self.endorser = Endorser(self.context, self.ledger, self.identity, self.runtime)
+        self._commit_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
+        self._endorse_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="endorse")
+
+    async def commit_block(self, block: block_pb2.Block) -> None:
+        loop = asyncio.get_running_loop()
+        outcomes = await loop.run_in_executor(self._commit_executor, self.committer.commit, block)
+        self.notifier.block_committed(self.ledger.height, outcomes)
+
+    async def run(self) -> None:
+        config = self.config
+        remotes: dict[str, list[RemoteEndorser]] = {}
+        for endpoint in config.peers:
+            if endpoint.msp_id != config.msp_id:
+                remotes.setdefault(endpoint.msp_id, []).append(RemoteEndorser(endpoint, self.tls))
+        orderers = OrdererClient(config.orderers, self.tls)
+        gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger)
+        admin = AdminService(config.msp_id, self.context, self.ledger, self.runtime.store)
+        server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}")
+        peer_pb2_grpc.add_EndorserServicer_to_server(EndorserService(self.endorser, self._endorse_executor), server)
+        peer_pb2_grpc.add_GatewayServicer_to_server(GatewayService(gateway), server)
+        peer_pb2_grpc.add_PeerDeliverServicer_to_server(
+            PeerDeliverService(self.context, self.ledger, self.notifier), server)
+        peer_pb2_grpc.add_AdminServicer_to_server(admin, server)
+        await server.start()
+        puller = BlockPuller(self.context.channel_id, config.orderers, self.identity, self.tls, self.ledger,
+                             self.commit_block)
+        pulling = asyncio.create_task(puller.run())
+        operations = None
+        if config.operations_port is not None:
+            operations = OperationsServer(
+                config.listen_host, config.operations_port,
+                health=lambda: {"status": "ok", "height": self.ledger.height, "orderer": puller.connected_to},
+                metrics=lambda: peer_metrics(self.ledger, self.committer))
+            await operations.start()
+        logs.log_event(log, "peer started", name=config.name, port=port, height=self.ledger.height,
+                       channel=self.context.channel_id)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        logs.log_event(log, "peer stopping", name=config.name)
+        pulling.cancel()
+        await server.stop(2)
+        if operations is not None:
+            await operations.stop()
+        await orderers.close()
+        for group in remotes.values():
+            for remote in group:
+                await remote.close()
+        self.close()
+
+    def close(self) -> None:
+        self._commit_executor.shutdown(wait=True)
+        self._endorse_executor.shutdown(wait=True)
+        self.runtime.close()
+        self.ledger.close()
+
+
+def main(config_path: Path) -> None:
+    logs.configure()
+    asyncio.run(PeerNode(NodeConfig.load(config_path)).run())

@@ -1,0 +1,1 @@
+"""Transaction validation at commit time: stateless checks per transaction, then MVCC/phantom checks in order."""
