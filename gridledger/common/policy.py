@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NoReturn
+from typing import NoReturn, Union
 
 ROLES: frozenset[str] = frozenset({"member", "peer", "orderer", "client", "admin"})
 """Roles a principal may name. ``member`` is matched by an identity of any role in the organisation."""
@@ -107,9 +107,7 @@ class Policy:
         if not counts:
             return False
         kinds = tuple(counts)
-        start: _State = tuple(counts[kind] for kind in kinds)
-        search = _Search(kinds)
-        return bool(search.results(self.root, start))
+        return _Search(self._program, kinds).satisfiable(tuple(counts[kind] for kind in kinds))
 
     def principals(self) -> frozenset[Principal]:
         """Every principal named by a leaf (after MAJORITY/ANY/ALL expansion)."""
@@ -123,9 +121,14 @@ class Policy:
         ``OutOf(2, 'A.peer', 'A.peer')`` the answer is ``[{A}]`` although two A peers are needed. Projections of
         different minimal multisets are all kept even when one contains another, so that a gateway whose preferred
         organisations cannot supply enough signers has a fallback. Order is by size, then by sorted MSP ids, so
-        the gateway's choice is deterministic.
+        the gateway's choice is deterministic. The list can be long (MAJORITY over k organisations has
+        C(k, k//2+1) entries); it is computed once per policy and cached.
         """
         return list(self._org_sets)
+
+    @cached_property
+    def _program(self) -> _Program:
+        return _Program.compile(self.root)
 
     @cached_property
     def _org_sets(self) -> tuple[frozenset[str], ...]:
@@ -376,77 +379,115 @@ def _role_list() -> str:
 # Evaluation
 
 
-class _Search:
-    """Finds assignments of signers to leaves, one signer per leaf at most.
+@dataclass(frozen=True)
+class _Program:
+    """The policy tree flattened into arrays indexed by node number, so search states hash cheaply.
 
-    Signers of the same kind (equal MSP id and role) are interchangeable, so the search state is just the count of
-    unused signers per kind. ``results(node, state)`` is the set of states that can remain after satisfying
-    ``node`` starting from ``state``; it is memoised, and only Pareto-maximal states are kept because the policy is
-    monotone: whatever can be done with fewer remaining signers can also be done with more.
+    ``leaf[n]`` is the principal of a leaf (None for a gate); ``threshold[n]`` is 1 for a leaf; ``children[n]`` is
+    empty for a leaf.
     """
 
-    def __init__(self, kinds: tuple[Principal, ...]) -> None:
-        self.kinds = kinds
-        self.memo: dict[tuple[int, _State], frozenset[_State]] = {}
-        self.matching: dict[Principal, tuple[int, ...]] = {}
+    leaf: tuple[Principal | None, ...]
+    threshold: tuple[int, ...]
+    children: tuple[tuple[int, ...], ...]
 
-    def matching_kinds(self, leaf: Principal) -> tuple[int, ...]:
-        found = self.matching.get(leaf)
-        if found is None:
-            found = tuple(index for index, kind in enumerate(self.kinds) if leaf.matches(kind))
-            self.matching[leaf] = found
+    @classmethod
+    def compile(cls, root: Node) -> _Program:
+        leaf: list[Principal | None] = []
+        threshold: list[int] = []
+        children: list[tuple[int, ...]] = []
+
+        def number(node: Node) -> int:
+            index = len(leaf)
+            leaf.append(None)
+            threshold.append(1)
+            children.append(())
+            if isinstance(node, Principal):
+                leaf[index] = node
+            else:
+                threshold[index] = node.threshold
+                children[index] = tuple(number(child) for child in node.children)
+            return index
+
+        number(root)
+        return cls(tuple(leaf), tuple(threshold), tuple(children))
+
+
+_Frame = tuple[int, int, int]
+"""An obligation during the search: (node, first child still eligible, number of children still to satisfy)."""
+
+_Agenda = Union[tuple[_Frame, "_Agenda"], None]  # noqa: UP007 - a recursive alias needs the string forward reference
+"""Pending obligations as an immutable linked list (hashable, and sharing its tail between branches)."""
+
+
+class _Search:
+    """Depth-first search for an assignment of signers to leaves, one signer per leaf at most.
+
+    Signers of the same kind (equal MSP id and role) are interchangeable, so the state is just the number of unused
+    signers per kind. The search works top-down on an agenda of obligations and stops at the first success, which
+    matters because the set of ways to satisfy e.g. MAJORITY over many organisations is huge while one way is
+    usually found at once. A gate satisfies exactly ``threshold`` children, tried in increasing child order:
+    satisfying more only consumes signers, which never helps a monotone policy. Failed (state, agenda) pairs are
+    remembered, and a gate that could not reach its threshold even if its children did not compete for signers is
+    abandoned immediately.
+    """
+
+    def __init__(self, program: _Program, kinds: tuple[Principal, ...]) -> None:
+        self.program = program
+        self.matching = tuple(
+            () if leaf is None else tuple(index for index, kind in enumerate(kinds) if leaf.matches(kind))
+            for leaf in program.leaf
+        )
+        self.failed: set[tuple[_State, _Agenda]] = set()
+        self.possible_memo: dict[tuple[int, _State], bool] = {}
+
+    def satisfiable(self, state: _State) -> bool:
+        return self.solve(state, ((0, 0, self.program.threshold[0]), None))
+
+    def solve(self, state: _State, agenda: _Agenda) -> bool:
+        if agenda is None:
+            return True
+        key = (state, agenda)
+        if key in self.failed:
+            return False
+        (node, first, need), rest = agenda
+        if self.program.leaf[node] is not None:
+            found = self.use_signer(node, state, rest)
+        else:
+            found = self.choose_children(node, first, need, state, rest)
+        if not found:
+            self.failed.add(key)
         return found
 
-    def results(self, node: Node, state: _State) -> frozenset[_State]:
-        # id(node) is a safe key: the tree outlives the search, and equal subtrees merely miss sharing the memo.
-        key = (id(node), state)
-        cached = self.memo.get(key)
-        if cached is not None:
-            return cached
-        if isinstance(node, Principal):
-            outcomes: set[_State] = set()
-            for index in self.matching_kinds(node):
-                if state[index]:
-                    outcomes.add((*state[:index], state[index] - 1, *state[index + 1 :]))
-        else:
-            outcomes = self.gate_results(node, state)
-        result = frozenset(_maximal(outcomes))
-        self.memo[key] = result
-        return result
+    def use_signer(self, node: int, state: _State, rest: _Agenda) -> bool:
+        for kind in self.matching[node]:  # a plain loop, not any(): one Python frame less per level of recursion
+            if state[kind] and self.solve((*state[:kind], state[kind] - 1, *state[kind + 1 :]), rest):
+                return True
+        return False
 
-    def gate_results(self, gate: Gate, state: _State) -> set[_State]:
-        """Fold over the children: each may be skipped or satisfied, until ``threshold`` of them are satisfied.
-
-        Satisfying more children than needed only consumes signers, so a gate stops at its threshold; a branch
-        that can no longer reach the threshold with the children left is dropped.
-        """
-        frontier: set[tuple[_State, int]] = {(state, 0)}
-        remaining = len(gate.children)
-        for child in gate.children:
-            remaining -= 1
-            advanced: set[tuple[_State, int]] = set()
-            for current, satisfied in frontier:
-                if satisfied == gate.threshold:
-                    advanced.add((current, satisfied))
-                    continue
-                if satisfied + remaining >= gate.threshold:
-                    advanced.add((current, satisfied))
-                for after in self.results(child, current):
-                    advanced.add((after, satisfied + 1))
-            frontier = advanced
-            if not frontier:
+    def choose_children(self, node: int, first: int, need: int, state: _State, rest: _Agenda) -> bool:
+        children = self.program.children[node]
+        candidates = [index for index in range(first, len(children)) if self.possible(children[index], state)]
+        for position, index in enumerate(candidates):
+            if len(candidates) - position < need:
                 break
-        return {current for current, satisfied in frontier if satisfied == gate.threshold}
+            child = children[index]
+            after: _Agenda = rest if need == 1 else ((node, index + 1, need - 1), rest)
+            if self.solve(state, ((child, 0, self.program.threshold[child]), after)):
+                return True
+        return False
 
-
-def _maximal(states: set[_State]) -> list[_State]:
-    """Drop every state that another state dominates (at least as many unused signers of every kind)."""
-    ordered = sorted(states, key=sum, reverse=True)
-    kept: list[_State] = []
-    for state in ordered:
-        if not any(all(a >= b for a, b in zip(other, state, strict=True)) for other in kept):
-            kept.append(state)
-    return kept
+    def possible(self, node: int, state: _State) -> bool:
+        """Optimistic test ignoring competition between leaves: False means ``node`` surely cannot be satisfied."""
+        if self.program.leaf[node] is not None:
+            return any(state[kind] for kind in self.matching[node])
+        key = (node, state)
+        cached = self.possible_memo.get(key)
+        if cached is None:
+            need = self.program.threshold[node]
+            cached = sum(1 for child in self.program.children[node] if self.possible(child, state)) >= need
+            self.possible_memo[key] = cached
+        return cached
 
 
 def _leaves(node: Node) -> Iterator[Principal]:
@@ -473,6 +514,12 @@ def _minimal_multisets(node: Node) -> list[Counter[Principal]]:
             for part in parts:
                 total.update(part)
             candidates.append(total)
+    # When no principal occurs under two different children (MAJORITY, ANY, ALL and most hand-written policies), a
+    # candidate contained in another would have to come from the same children and from a non-minimal part of one
+    # of them, which cannot happen; the quadratic filter is only needed when children share principals.
+    supports = [frozenset(principal for part in parts for principal in part) for parts in per_child]
+    if sum(len(support) for support in supports) == len(frozenset().union(*supports)):
+        return candidates
     return _minimal(candidates)
 
 

@@ -291,6 +291,29 @@ def test_many_signers_and_leaves_stay_fast() -> None:
     assert not policy.evaluate(peers(orgs[:14]) + peers(orgs[:1], "admin"))
 
 
+def test_majority_of_twenty_orgs_is_decided_quickly() -> None:
+    # The ways to satisfy MAJORITY of 20 are C(20, 11) = 167960; the search must stop at the first (or prune at once).
+    orgs = [f"Org{i}" for i in range(20)]
+    policy = parse_policy("MAJORITY", orgs, "peer")
+    assert policy.evaluate(peers(orgs))
+    assert policy.evaluate(peers(orgs[9:]) + peers(orgs, "admin"))
+    assert not policy.evaluate(peers(orgs[:10]) + peers(orgs, "admin"))
+
+
+def test_many_identical_leaves_with_too_few_signers_fail_quickly() -> None:
+    policy = parse_policy("OutOf(10, " + ", ".join(["'A.member'"] * 20) + ")")
+    signers = [P("A", "peer")] * 3 + [P("A", "admin")] * 3 + [P("A", "client")] * 3
+    assert not policy.evaluate(signers)
+    assert policy.evaluate([*signers, P("A", "orderer")])
+
+
+def test_all_of_many_orgs_does_not_exhaust_the_stack() -> None:
+    orgs = [f"O{i}" for i in range(150)]
+    policy = parse_policy("ALL", orgs, "peer")
+    assert policy.evaluate(peers(orgs))
+    assert not policy.evaluate(peers(orgs[1:]))
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # principals() and satisfying_org_sets()
 
