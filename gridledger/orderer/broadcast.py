@@ -1,0 +1,87 @@
+"""Broadcast: clients stream batches of envelopes; each batch gets one response with one result per envelope.
+
+Batches are the fast path (DESIGN.md, "Performance principles"): one gRPC message carries many envelopes, every
+envelope is validated once, and the valid ones of a batch go to the consenter in a single `submit`. SUCCESS means
+what the consenter's `submit` means (solo: queued in memory; see solo.py). A batch's results are sent only after
+the consenter accepted or refused its envelopes, and batches of one stream are answered in order.
+
+Malformed input never escapes as an exception: a message that is not an EnvelopeBatch ends the stream with
+INVALID_ARGUMENT (there is no way to say how many results it would need); a malformed envelope inside a batch is
+just a BAD_REQUEST result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import grpc
+
+from gridledger.common.logs import log_event
+from gridledger.common.metrics import Counter as MetricCounter
+from gridledger.orderer.consensus import Consenter, ServiceUnavailable
+from gridledger.orderer.validation import SERVICE_UNAVAILABLE, EnvelopeValidator, Verdict
+from gridledger.v1 import orderer_pb2
+
+logger = logging.getLogger("gridledger.orderer.broadcast")
+
+# Validating a large batch is CPU work on the event loop; yielding every so often keeps deliver streams and other
+# broadcast streams moving meanwhile.
+YIELD_EVERY = 64
+
+
+class BroadcastService:
+    """The Broadcast half of AtomicBroadcast for one channel."""
+
+    def __init__(self, validator: EnvelopeValidator, consenter: Consenter, envelopes_total: MetricCounter) -> None:
+        self._validator = validator
+        self._consenter = consenter
+        self._envelopes_total = envelopes_total
+
+    async def broadcast(self, requests: AsyncIterator[bytes],
+                        context: grpc.aio.ServicerContext) -> AsyncIterator[orderer_pb2.BroadcastResponse]:
+        """The stream handler; requests arrive as raw bytes so that parse errors are ours to answer."""
+        async for raw in requests:
+            try:
+                batch = orderer_pb2.EnvelopeBatch.FromString(raw)
+            except Exception as exc:  # DecodeError, bad UTF-8, ...
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                    f"broadcast message of {len(raw)} bytes is not a valid EnvelopeBatch ({exc})")
+            yield await self.process(batch)
+
+    async def process(self, batch: orderer_pb2.EnvelopeBatch) -> orderer_pb2.BroadcastResponse:
+        """Validate, submit the valid envelopes in one call, and answer every envelope in order."""
+        verdicts: list[Verdict] = []
+        accepted: list[bytes] = []
+        for index, envelope in enumerate(batch.envelopes):
+            data = envelope.SerializeToString()
+            verdict = self._validator.check(envelope, len(data))
+            verdicts.append(verdict)
+            if verdict.accepted:
+                accepted.append(data)
+            if index % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        if accepted:
+            refusal = await self._submit(accepted)
+            if refusal is not None:
+                verdicts = [refusal if verdict.accepted else verdict for verdict in verdicts]
+        response = orderer_pb2.BroadcastResponse()
+        for verdict in verdicts:
+            response.results.add(status=verdict.status, info=verdict.info)
+        for status, count in Counter(verdict.status for verdict in verdicts).items():
+            self._envelopes_total.inc(count, status=orderer_pb2.BroadcastStatus.Name(status))
+        return response
+
+    async def _submit(self, envelopes: list[bytes]) -> Verdict | None:
+        """None when the consenter took the envelopes, else the verdict that replaces their SUCCESS."""
+        try:
+            await self._consenter.submit(envelopes)
+        except ServiceUnavailable as exc:
+            return Verdict(SERVICE_UNAVAILABLE, str(exc))
+        except Exception:
+            log_event(logger, "consenter failed to accept a batch", level=logging.ERROR, exc_info=True,
+                      envelopes=len(envelopes))
+            return Verdict(SERVICE_UNAVAILABLE, "the orderer failed to accept the envelopes; retry later")
+        return None

@@ -1,0 +1,62 @@
+"""The consensus plugin interface: what solo, raft and bft implement, and what they are given to work with.
+
+A consenter takes validated envelopes (`submit`), agrees with its peers on their order, cuts them into batches with
+the shared `BlockCutter` and hands each batch to the `BlockWriter` it was given, which builds, signs and stores the
+block and wakes the deliver streams. Broadcast, deliver, validation and the ledger know nothing about the
+consensus type, so a new one (PoW or PoS leader election, for comparison experiments) is one new module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from gridledger.common.channel import ChannelContext
+from gridledger.common.msp import SigningIdentity
+from gridledger.common.nodeconfig import NodeConfig
+from gridledger.orderer.blockwriter import BlockWriter
+from gridledger.orderer.chain import Chain
+from gridledger.orderer.cutter import BatchLimits
+
+
+class ServiceUnavailable(Exception):
+    """The consenter cannot accept envelopes now (stopping, no leader, no quorum); the client should retry later or
+    elsewhere. Broadcast answers SERVICE_UNAVAILABLE with this message."""
+
+
+class NotLeader(ServiceUnavailable):
+    """This node is not the leader and cannot forward; `leader` names the current leader when it is known."""
+
+    def __init__(self, message: str, leader: str | None = None) -> None:
+        super().__init__(message)
+        self.leader = leader
+
+
+@runtime_checkable
+class Consenter(Protocol):
+    """One channel's ordering engine on this node."""
+
+    async def start(self) -> None:
+        """Begin ordering (start timers, connect to other consenters)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop ordering; a clean stop writes what was already accepted where the protocol allows it."""
+        ...
+
+    async def submit(self, envelopes: list[bytes]) -> None:
+        """Accept validated envelopes for ordering, in this order. Returning means they are accepted (what
+        "accepted" guarantees is the plugin's to document); raises ServiceUnavailable otherwise."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConsenterSupport:
+    """Everything a consenter plugin may use, passed in once so plugins never reach into the node."""
+
+    node: NodeConfig
+    context: ChannelContext
+    limits: BatchLimits
+    identity: SigningIdentity
+    chain: Chain
+    writer: BlockWriter
