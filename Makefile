@@ -15,9 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gridledger crypto generate --network deploy/networks/dev.yaml --out .gridledger/crypto
-	$(BIN)/gridledger channel genesis --network deploy/networks/dev.yaml --crypto .gridledger/crypto \
-		--out .gridledger/genesis.block
+	$(BIN)/gridledger demo
 
 test: $(STAMP) proto-check lint
 	$(BIN)/pytest -q

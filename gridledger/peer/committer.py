@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.channel import ChannelContext
 from gridledger.peer.blockevents import events_of
+from gridledger.peer.metrics import PeerMetrics
 from gridledger.peer.validation.blockcheck import BlockValidator
 from gridledger.v1 import block_pb2, peer_pb2, transaction_pb2
 
@@ -90,12 +91,11 @@ def filtered_block(block: block_pb2.Block) -> peer_pb2.FilteredBlock:
 class Committer:
     """Verifies, validates and commits blocks in order; the only writer of the peer's ledger."""
 
-    def __init__(self, context: ChannelContext, ledger) -> None:
+    def __init__(self, context: ChannelContext, ledger, metrics: PeerMetrics) -> None:
         self._ledger = ledger
         self._verifier = BlockVerifier(context)
         self._validator = BlockValidator(context, ledger)
-        self.stats = {"blocks": 0, "transactions": defaultdict(int), "validate_seconds": 0.0,
-                      "commit_seconds": 0.0}
+        self._metrics = metrics
 
     def commit(self, block: block_pb2.Block) -> list[CommitOutcome]:
         """Commit one block that extends the ledger; raise BlockVerificationError if it does not verify."""
@@ -106,11 +106,11 @@ class Committer:
         del block.metadata.validation_codes[:]
         block.metadata.validation_codes.extend(codes)
         self._ledger.commit(block)
-        self.stats["validate_seconds"] += validated - started
-        self.stats["commit_seconds"] += time.perf_counter() - validated
-        self.stats["blocks"] += 1
-        for code in codes:
-            self.stats["transactions"][block_pb2.ValidationCode.Name(code)] += 1
+        self._metrics.validate_seconds.inc(validated - started)
+        self._metrics.commit_seconds.inc(time.perf_counter() - validated)
+        self._metrics.blocks.inc()
+        for code in set(codes):
+            self._metrics.transactions.inc(codes.count(code), code=block_pb2.ValidationCode.Name(code))
         log.info("committed block", extra={"block": block.header.number, "txs": len(codes),
                                            "valid": codes.count(block_pb2.VALID)})
         return [CommitOutcome(tx_id, code, block.header.number)

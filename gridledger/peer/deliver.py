@@ -46,11 +46,16 @@ class PeerDeliverService(peer_pb2_grpc.PeerDeliverServicer):
             number += 1
         yield peer_pb2.DeliverResponse(status="SUCCESS")
 
-    def Deliver(self, request, context):
-        return self._stream(request, lambda block: peer_pb2.DeliverResponse(block=block))
+    async def Deliver(self, request, context):
+        async for response in self._stream(request, lambda block: peer_pb2.DeliverResponse(block=block)):
+            yield response
 
-    def DeliverFiltered(self, request, context):
-        return self._stream(request, lambda block: peer_pb2.DeliverResponse(filtered_block=filtered_block(block)))
+    async def DeliverFiltered(self, request, context):
+        def convert(block: block_pb2.Block) -> peer_pb2.DeliverResponse:
+            return peer_pb2.DeliverResponse(filtered_block=filtered_block(block))
+
+        async for response in self._stream(request, convert):
+            yield response
 
 
 class BlockPuller:

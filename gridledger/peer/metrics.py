@@ -1,23 +1,22 @@
-"""Prometheus text exposition of a peer's counters."""
+"""A peer's Prometheus series: chain height, committed blocks and transactions by validation code, and the time
+spent validating and committing (from which per-block latency follows)."""
 
 from __future__ import annotations
 
+from gridledger.common.metrics import Registry
 
-def peer_metrics(ledger, committer) -> str:
-    stats = committer.stats
-    lines = [
-        "# TYPE gridledger_peer_height gauge",
-        f"gridledger_peer_height {ledger.height}",
-        "# TYPE gridledger_peer_blocks_committed_total counter",
-        f"gridledger_peer_blocks_committed_total {stats['blocks']}",
-        "# TYPE gridledger_peer_transactions_total counter",
-    ]
-    lines += [f'gridledger_peer_transactions_total{{code="{code}"}} {count}'
-              for code, count in sorted(stats["transactions"].items())]
-    lines += [
-        "# TYPE gridledger_peer_validate_seconds_total counter",
-        f"gridledger_peer_validate_seconds_total {stats['validate_seconds']:.6f}",
-        "# TYPE gridledger_peer_commit_seconds_total counter",
-        f"gridledger_peer_commit_seconds_total {stats['commit_seconds']:.6f}",
-    ]
-    return "\n".join(lines) + "\n"
+
+class PeerMetrics:
+    def __init__(self, height) -> None:
+        self.registry = Registry()
+        self.registry.gauge("gridledger_peer_height", "Blocks in this peer's ledger", function=height)
+        self.blocks = self.registry.counter("gridledger_peer_blocks_committed_total", "Blocks committed")
+        self.transactions = self.registry.counter("gridledger_peer_transactions_total",
+                                                  "Committed transactions by validation code", ("code",))
+        self.validate_seconds = self.registry.counter("gridledger_peer_validate_seconds_total",
+                                                      "Time spent validating blocks")
+        self.commit_seconds = self.registry.counter("gridledger_peer_commit_seconds_total",
+                                                    "Time spent writing blocks to the ledger")
+
+    def render(self) -> str:
+        return self.registry.render()

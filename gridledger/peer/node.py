@@ -13,14 +13,15 @@ from pathlib import Path
 from gridledger.common import logs
 from gridledger.common.channel import ChannelContext, config_from_block
 from gridledger.common.grpcutil import aio_server
+from gridledger.common.metrics import CONTENT_TYPE
 from gridledger.common.nodeconfig import NodeConfig
-from gridledger.common.operations import OperationsServer
+from gridledger.common.operations import HttpResponse, OperationsServer, json_response
 from gridledger.peer.committer import CommitNotifier, Committer
 from gridledger.peer.deliver import BlockPuller, PeerDeliverService
 from gridledger.peer.endorser import Endorser
 from gridledger.peer.gateway import GatewayCore, GatewayService, OrdererClient, RemoteEndorser
 from gridledger.peer.ledger import Ledger
-from gridledger.peer.metrics import peer_metrics
+from gridledger.peer.metrics import PeerMetrics
 from gridledger.peer.runtime import ChaincodeRuntime
 from gridledger.peer.services import AdminService, EndorserService
 from gridledger.v1 import block_pb2, peer_pb2_grpc
@@ -49,7 +50,8 @@ class PeerNode:
         self.context = ChannelContext.from_config(config_from_block(self.ledger.get_block(0)))
         self.notifier = CommitNotifier()
         self.notifier.height = self.ledger.height
-        self.committer = Committer(self.context, self.ledger)
+        self.metrics = PeerMetrics(lambda: self.ledger.height)
+        self.committer = Committer(self.context, self.ledger, self.metrics)
         self.runtime = ChaincodeRuntime(self.context, self.ledger, config.data_dir / "chaincodes",
                                         timeout_s=config.chaincode_timeout_s)
         self.endorser = Endorser(self.context, self.ledger, self.identity, self.runtime)
@@ -82,10 +84,11 @@ class PeerNode:
         pulling = asyncio.create_task(puller.run())
         operations = None
         if config.operations_port is not None:
-            operations = OperationsServer(
-                config.listen_host, config.operations_port,
-                health=lambda: {"status": "ok", "height": self.ledger.height, "orderer": puller.connected_to},
-                metrics=lambda: peer_metrics(self.ledger, self.committer))
+            operations = OperationsServer(config.listen_host, config.operations_port, {
+                "/healthz": lambda: json_response({"status": "ok", "height": self.ledger.height,
+                                                   "orderer": puller.connected_to}),
+                "/metrics": lambda: HttpResponse(200, self.metrics.render().encode(), CONTENT_TYPE),
+            })
             await operations.start()
         logs.log_event(log, "peer started", name=config.name, port=port, height=self.ledger.height,
                        channel=self.context.channel_id)

@@ -86,7 +86,7 @@ class AdminService(peer_pb2_grpc.AdminServicer):
             label = package_id.split(":", 1)[0]
             return peer_pb2.AdminResponse(installed=peer_pb2.InstalledChaincode(package_id=package_id, label=label))
         if kind == "query_installed":
-            installed = [peer_pb2.InstalledChaincode(package_id=p, label=p.split(":", 1)[0])
+            installed = [peer_pb2.InstalledChaincode(package_id=p.package_id, label=p.label)
                          for p in self._store.installed()]
             return peer_pb2.AdminResponse(query_installed=peer_pb2.QueryInstalledResponse(chaincodes=installed))
         if kind == "channel_info":

@@ -87,7 +87,9 @@ class BlockValidator:
                 continue
             target = definition if ns.namespace == invoked else self._definition(ns.namespace, definitions)
             if target is None or ns.namespace == LIFECYCLE_NAMESPACE:
-                return block_pb2.ILLEGAL_WRITESET if ns.writes else block_pb2.VALID
+                if ns.writes:
+                    return block_pb2.ILLEGAL_WRITESET
+                continue
             policy = self._policy(target.endorsement_policy)
             if ns.writes and (policy is None or not policy.evaluate(tx.endorsers)):
                 return block_pb2.ENDORSEMENT_POLICY_FAILURE

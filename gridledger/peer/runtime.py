@@ -1,0 +1,75 @@
+"""Simulating one proposal: the `_lifecycle` system chaincode in-process, user chaincode in its worker processes,
+always on a consistent snapshot of the committed state. The peer runs a chaincode only from an installed package
+whose hash equals the committed definition's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridledger.chaincode.context import Creator, TxContext
+from gridledger.common.channel import ChannelContext
+from gridledger.common.msp import Member
+from gridledger.peer.chaincode.host import ChaincodeHost
+from gridledger.peer.chaincode.simulator import TxSimulator
+from gridledger.peer.chaincode.store import ChaincodeStore
+from gridledger.peer.definitions import LIFECYCLE_NAMESPACE, Definition, read_definition
+from gridledger.peer.lifecycle import Lifecycle
+from gridledger.v1 import rwset_pb2, transaction_pb2
+
+
+@dataclass(frozen=True)
+class SimulationOutcome:
+    rwset: rwset_pb2.TxReadWriteSet
+    events: tuple[transaction_pb2.ChaincodeEvent, ...]
+    response: transaction_pb2.Response
+
+
+def _error(status: int, message: str) -> transaction_pb2.Response:
+    return transaction_pb2.Response(status=status, message=message)
+
+
+class ChaincodeRuntime:
+    def __init__(self, context: ChannelContext, ledger, store_dir: Path, timeout_s: float) -> None:
+        self._context = context
+        self._ledger = ledger
+        self.store = ChaincodeStore(store_dir)
+        self.host = ChaincodeHost(timeout_s=timeout_s)
+        self._lifecycle = Lifecycle(context)
+
+    def _package_folder(self, definition: Definition) -> Path | None:
+        for package in self.store.installed():
+            if package.package_id.endswith(":" + definition.package_hash):
+                return self.store.path_for(package.package_id)
+        return None
+
+    def simulate(self, parsed, creator: Member) -> SimulationOutcome:
+        """Run the proposal's invocation; chaincode failures come back as error responses, never exceptions."""
+        invocation = parsed.invocation
+        args = list(invocation.args)
+        with self._ledger.snapshot() as snapshot:
+            simulator = TxSimulator(snapshot)
+            events: tuple[transaction_pb2.ChaincodeEvent, ...] = ()
+            if invocation.chaincode == LIFECYCLE_NAMESPACE:
+                response = self._lifecycle.invoke(invocation.function, args, creator, simulator)
+            else:
+                definition = read_definition(snapshot.get, invocation.chaincode)
+                folder = self._package_folder(definition) if definition else None
+                if definition is None:
+                    response = _error(404, f"chaincode {invocation.chaincode!r} is not committed")
+                elif folder is None:
+                    response = _error(503, f"package {definition.package_hash[:16]} of {definition.name!r} is not "
+                                      "installed on this peer; install it with `gridledger chaincode deploy`")
+                else:
+                    self.host.register(definition.name, folder)
+                    header = parsed.header
+                    context = TxContext(tx_id=header.tx_id, channel_id=header.channel_id,
+                                        creator=Creator(creator.msp_id, creator.role, creator.fingerprint),
+                                        timestamp_ns=header.timestamp_ns, transient=dict(parsed.proposal.transient))
+                    result = self.host.execute(definition.name, invocation.function, args, context, simulator)
+                    response, events = result.response, result.events
+            return SimulationOutcome(simulator.rwset(), events, response)
+
+    def close(self) -> None:
+        self.host.close()
