@@ -70,22 +70,36 @@ class GatewayClient:
             raise ChaincodeError(reply.result.status, reply.result.message)
         return reply.result.payload
 
-    async def submit(self, chaincode: str, function: str, *args: bytes | str,
-                     transient: Mapping[str, bytes] | None = None, timeout: float = 60) -> SubmitResult:
-        """Endorse, sign, submit and wait for the commit; raise TransactionInvalid unless it is VALID."""
+    async def endorse(self, chaincode: str, function: str, *args: bytes | str,
+                      transient: Mapping[str, bytes] | None = None, endorsing_orgs: Sequence[str] = (),
+                      timeout: float = 60) -> tuple[txbuilder.PreparedProposal, peer_pb2.EndorseResponse]:
+        """Collect endorsements through the gateway; the response holds the transaction payload to sign."""
         prepared = self._proposal(chaincode, function, args, transient)
-        endorsed = await self.gateway.Endorse(peer_pb2.EndorseRequest(proposal=prepared.signed), timeout=timeout)
+        endorsed = await self.gateway.Endorse(peer_pb2.EndorseRequest(proposal=prepared.signed,
+                                                                      endorsing_orgs=endorsing_orgs),
+                                              timeout=timeout)
         if endorsed.result.status >= 400:
             raise ChaincodeError(endorsed.result.status, endorsed.result.message)
-        envelope = txbuilder.sign_payload(self.identity, endorsed.prepared_payload)
-        status = self.gateway.CommitStatus(peer_pb2.CommitStatusRequest(channel_id=self.channel_id,
-                                                                        tx_id=prepared.tx_id), timeout=timeout)
+        return prepared, endorsed
+
+    async def submit_envelope(self, envelope: transaction_pb2.Envelope, tx_id: str,
+                              timeout: float = 60) -> peer_pb2.CommitStatusResponse:
+        """Submit a signed transaction and wait for its commit status on the gateway peer (any code)."""
+        status = self.gateway.CommitStatus(peer_pb2.CommitStatusRequest(channel_id=self.channel_id, tx_id=tx_id),
+                                           timeout=timeout)
         waiting = asyncio.ensure_future(status)
         try:
             await self.gateway.Submit(peer_pb2.SubmitRequest(envelope=envelope), timeout=timeout)
-            outcome = await waiting
+            return await waiting
         finally:
             waiting.cancel()
+
+    async def submit(self, chaincode: str, function: str, *args: bytes | str,
+                     transient: Mapping[str, bytes] | None = None, timeout: float = 60) -> SubmitResult:
+        """Endorse, sign, submit and wait for the commit; raise TransactionInvalid unless it is VALID."""
+        prepared, endorsed = await self.endorse(chaincode, function, *args, transient=transient, timeout=timeout)
+        envelope = txbuilder.sign_payload(self.identity, endorsed.prepared_payload)
+        outcome = await self.submit_envelope(envelope, prepared.tx_id, timeout)
         if outcome.code != block_pb2.VALID:
             raise TransactionInvalid(prepared.tx_id, outcome.code, outcome.block_number)
         return SubmitResult(prepared.tx_id, outcome.block_number, outcome.code, endorsed.result.payload)

@@ -10,10 +10,10 @@ import logging
 from collections.abc import AsyncIterator
 
 import grpc
-from google.protobuf.message import DecodeError
 
 from gridledger.common import txbuilder
 from gridledger.common.batching import BatchingStream, StreamUnavailable
+from gridledger.common.grpcservice import MalformedRequest
 from gridledger.common.grpcutil import TlsMaterial, aio_channel
 from gridledger.common.nodeconfig import Endpoint
 from gridledger.common.policy import PolicyError, parse_policy
@@ -249,6 +249,7 @@ class GatewayService(peer_pb2_grpc.GatewayServicer):
         """Answers arrive in completion order; each outgoing message carries every reply ready at that moment."""
         ready: asyncio.Queue[peer_pb2.GatewayReply | None] = asyncio.Queue()
         pending: set[asyncio.Task] = set()
+        failures: list[Exception] = []
 
         async def run(request: peer_pb2.GatewayRequest) -> None:
             await ready.put(await self._answer(request))
@@ -260,8 +261,8 @@ class GatewayService(peer_pb2_grpc.GatewayServicer):
                         task = asyncio.create_task(run(request))
                         pending.add(task)
                         task.add_done_callback(pending.discard)
-            except (DecodeError, grpc.aio.AioRpcError):
-                pass
+            except MalformedRequest as exc:
+                failures.append(exc)
             await asyncio.gather(*pending, return_exceptions=True)
             await ready.put(None)
 
@@ -276,6 +277,8 @@ class GatewayService(peer_pb2_grpc.GatewayServicer):
                 if batch:
                     yield peer_pb2.GatewayReplyBatch(replies=batch)
                 if done:
+                    if failures:
+                        raise failures[0]
                     return
         finally:
             reader.cancel()

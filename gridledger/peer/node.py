@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gridledger.common import logs
 from gridledger.common.channel import ChannelContext, config_from_block
+from gridledger.common.grpcservice import add_service
 from gridledger.common.grpcutil import aio_server
 from gridledger.common.metrics import CONTENT_TYPE
 from gridledger.common.nodeconfig import NodeConfig
@@ -24,7 +25,7 @@ from gridledger.peer.ledger import Ledger
 from gridledger.peer.metrics import PeerMetrics
 from gridledger.peer.runtime import ChaincodeRuntime
 from gridledger.peer.services import AdminService, EndorserService
-from gridledger.v1 import block_pb2, peer_pb2_grpc
+from gridledger.v1 import block_pb2, peer_pb2
 
 log = logging.getLogger("gridledger.peer")
 
@@ -73,11 +74,11 @@ class PeerNode:
         gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger)
         admin = AdminService(config.msp_id, self.context, self.ledger, self.runtime.store)
         server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}")
-        peer_pb2_grpc.add_EndorserServicer_to_server(EndorserService(self.endorser, self._endorse_executor), server)
-        peer_pb2_grpc.add_GatewayServicer_to_server(GatewayService(gateway), server)
-        peer_pb2_grpc.add_PeerDeliverServicer_to_server(
-            PeerDeliverService(self.context, self.ledger, self.notifier), server)
-        peer_pb2_grpc.add_AdminServicer_to_server(admin, server)
+        services = peer_pb2.DESCRIPTOR.services_by_name
+        add_service(server, EndorserService(self.endorser, self._endorse_executor), services["Endorser"])
+        add_service(server, GatewayService(gateway), services["Gateway"])
+        add_service(server, PeerDeliverService(self.context, self.ledger, self.notifier), services["PeerDeliver"])
+        add_service(server, admin, services["Admin"])
         await server.start()
         puller = BlockPuller(self.context.channel_id, config.orderers, self.identity, self.tls, self.ledger,
                              self.commit_block)

@@ -1,0 +1,80 @@
+"""A real local network for integration tests: separate peer and orderer processes on 127.0.0.1 with free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from gridledger.client.deploy import NetworkClients, PeerRef, deploy, peers_of
+from gridledger.client.gateway import GatewayClient
+from gridledger.client.localnet import LocalNetwork
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TWO_ORGS = "AND('Org1MSP.peer', 'Org2MSP.peer')"
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sockets.append(sock)
+    ports = [s.getsockname()[1] for s in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def write_network(folder: Path, orgs: int, peers_per_org: int, batch_timeout_ms: int = 300) -> Path:
+    ports = iter(free_ports(2 + 2 * orgs * peers_per_org))
+    definition = {
+        "name": "itest",
+        "channel": "energy",
+        "orderer_org": {"msp_id": "OrdererMSP",
+                        "orderers": [{"name": "orderer0", "port": next(ports), "operations_port": next(ports)}]},
+        "peer_orgs": [{"msp_id": f"Org{o}MSP", "clients": ["user1"],
+                       "peers": [{"name": f"peer{p}-org{o}", "port": next(ports), "operations_port": next(ports)}
+                                 for p in range(peers_per_org)]} for o in range(1, orgs + 1)],
+        "consensus": {"type": "solo"},
+        "batch": {"max_message_count": 100, "batch_timeout_ms": batch_timeout_ms},
+        "policies": {"endorsement": TWO_ORGS if orgs > 1 else "ANY"},
+    }
+    path = folder / "network.yaml"
+    path.write_text(yaml.safe_dump(definition))
+    return path
+
+
+class ItNetwork:
+    def __init__(self, folder: Path, orgs: int, peers_per_org: int) -> None:
+        self.network_file = write_network(folder, orgs, peers_per_org)
+        self.local = LocalNetwork(folder / "data")
+
+    def up(self) -> None:
+        self.local.up(self.network_file, timeout=60)
+        self.clients = NetworkClients(self.local.definition(), self.local.crypto_dir)
+
+    def deploy(self, name: str, path: Path, policy: str) -> None:
+        asyncio.run(deploy(self.clients, name, path, "1.0", policy))
+
+    @property
+    def peers(self) -> list[PeerRef]:
+        return peers_of(self.clients.network)
+
+    def user(self, msp_id: str = "Org1MSP", peer: PeerRef | None = None) -> GatewayClient:
+        return self.clients.connect(peer or self.clients.first_peer(msp_id), "user1")
+
+
+@contextmanager
+def running_network(folder: Path, orgs: int = 2, peers_per_org: int = 2) -> Iterator[ItNetwork]:
+    net = ItNetwork(folder, orgs, peers_per_org)
+    try:
+        net.up()
+        yield net
+    finally:
+        net.local.down()
