@@ -61,10 +61,15 @@ class BatchingStream(Generic[Item, Reply]):
     async def _run(self) -> None:
         """One stream's life: send batches, match replies in order; on failure fail every outstanding caller."""
         in_flight: asyncio.Queue[list[asyncio.Future[Reply]]] = asyncio.Queue()
+        dead = asyncio.Event()
 
         async def requests() -> AsyncIterator:
             while True:
                 batch = await self._next_batch()
+                if dead.is_set():
+                    # gRPC may keep pulling from this generator after the call failed: never swallow items.
+                    _fail([future for _, future in batch], StreamUnavailable("stream closed"))
+                    return
                 await in_flight.put([future for _, future in batch])
                 yield self._make_request([item for item, _ in batch])
 
@@ -84,11 +89,9 @@ class BatchingStream(Generic[Item, Reply]):
                 f"{exc.code().name}: {exc.details()}")
             log.warning("batching stream failed: %s", error)
             waiting = [f for batch in _drain(in_flight) for f in batch]
-            waiting += [future for _, future in _drain(self._queue)]
-            for future in waiting:
-                if not future.done():
-                    future.set_exception(error)
+            _fail(waiting + [future for _, future in _drain(self._queue)], error)
         finally:
+            dead.set()
             call.cancel()
 
 
@@ -97,3 +100,9 @@ def _drain(queue: asyncio.Queue) -> list:
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
+
+
+def _fail(futures: list[asyncio.Future], error: Exception) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_exception(error)
