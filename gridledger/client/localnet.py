@@ -49,6 +49,9 @@ class NodeStatus:
 class LocalNetwork:
     def __init__(self, data_dir: Path = DEFAULT_DATA_DIR) -> None:
         self.data_dir = data_dir.resolve()
+        # Processes this object started: polled directly (which also reaps them), because between fork and exec a
+        # child's /proc entry still shows our own command line.
+        self._children: dict[str, subprocess.Popen] = {}
 
     # ----- layout -----
 
@@ -107,6 +110,9 @@ class LocalNetwork:
     # ----- processes -----
 
     def _pid(self, name: str) -> int | None:
+        child = self._children.get(name)
+        if child is not None:
+            return child.pid if child.poll() is None else None
         pid_file = self.node_dir(name) / "pid"
         if not pid_file.exists():
             return None
@@ -127,6 +133,7 @@ class LocalNetwork:
                 [sys.executable, "-m", f"gridledger.{role}", "--config", str(folder / "node.json")],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         (folder / "pid").write_text(str(process.pid))
+        self._children[name] = process
         return process.pid
 
     def up(self, network_file: Path, timeout: float = 60.0) -> list[NodeStatus]:

@@ -102,5 +102,7 @@ class Chain:
 
     async def wait_for_height(self, height: int) -> None:
         """Return once the chain has at least `height` blocks."""
-        while self._store.height < height:
+        # Compare against the tip this loop has seen (set in _advanced), not the store's height, which the writer
+        # thread raises a moment earlier: a woken reader must find last_header already moved.
+        while self._last_header is None or self._last_header.number + 1 < height:
             await self._grown.wait()
