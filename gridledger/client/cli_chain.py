@@ -13,7 +13,17 @@ from rich.table import Table
 from gridledger.chaincode.package import package_chaincode
 from gridledger.client.cli_network import DataDir, fail
 from gridledger.client.cli_setup import console, err
-from gridledger.client.deploy import DeployError, NetworkClients, deploy
+from gridledger.client.deploy import (
+    DeployError,
+    NetworkClients,
+    approve,
+    commit,
+    deploy,
+    install,
+    next_definition,
+    peers_of,
+    readiness,
+)
 from gridledger.client.gateway import ChaincodeError, TransactionInvalid
 from gridledger.client.localnet import LocalNetwork, NetworkError
 from gridledger.client.verify import verify_network
@@ -65,6 +75,70 @@ def deploy_command(name: str = typer.Option(..., "--name"), path: Path = typer.O
     definition = run(deploy(clients, name, path, version, chosen, progress=console.print))
     console.print(f"[green]{name} {version} (sequence {definition['sequence']}) deployed[/green] "
                   f"with policy {chosen}")
+
+
+def _definition_options(name: str, version: str, package_id: str, policy: str | None, sequence: int | None,
+                        clients: NetworkClients) -> dict:
+    if ":" not in package_id:
+        raise fail(Exception(f"--package-id must look like label:sha256, got {package_id!r}"))
+    definition = run(next_definition(clients, name, version, package_id,
+                                     policy or clients.network.policies.endorsement))
+    if sequence is not None:
+        definition["sequence"] = sequence
+    return definition
+
+
+Name = typer.Option(..., "--name")
+Version = typer.Option("1.0", "--version")
+PackageId = typer.Option(..., "--package-id", help="printed by `chaincode install`")
+Policy = typer.Option(None, "--policy", help="endorsement policy (default: the network's)")
+Sequence = typer.Option(None, "--sequence", help="definition sequence (default: the next one)")
+
+
+@chaincode_app.command("install")
+def install_command(path: Path = typer.Option(..., "--path"), label: str = typer.Option(..., "--label"),
+                    peer: str = typer.Option(None, "--peer", help="one peer (default: every peer)"),
+                    data_dir: Path = DataDir) -> None:
+    """Install a chaincode package on peers; prints the package id to approve."""
+    clients = clients_for(data_dir)
+    targets = [p for p in peers_of(clients.network) if peer is None or p.name == peer]
+    if not targets:
+        raise fail(Exception(f"no peer named {peer!r}"))
+    package_id = run(install(clients, package_chaincode(path, label), targets, progress=console.print))
+    print(package_id)
+
+
+@chaincode_app.command("approve")
+def approve_command(name: str = Name, version: str = Version, package_id: str = PackageId, policy: str = Policy,
+                    sequence: int = Sequence, org: str = Org, data_dir: Path = DataDir) -> None:
+    """Approve a chaincode definition for one organisation (as its admin)."""
+    clients = clients_for(data_dir)
+    definition = _definition_options(name, version, package_id, policy, sequence, clients)
+    run(approve(clients, org or clients.network.peer_msp_ids[0], definition))
+    console.print(f"approved {name} sequence {definition['sequence']} for {org or clients.network.peer_msp_ids[0]}")
+
+
+@chaincode_app.command("readiness")
+def readiness_command(name: str = Name, version: str = Version, package_id: str = PackageId, policy: str = Policy,
+                      sequence: int = Sequence, data_dir: Path = DataDir) -> None:
+    """Which organisations approved a definition, and whether it can be committed."""
+    clients = clients_for(data_dir)
+    ready = run(readiness(clients, _definition_options(name, version, package_id, policy, sequence, clients)))
+    table = Table("organisation", "approved")
+    for org, ok in ready["approvals"].items():
+        table.add_row(org, "[green]yes[/green]" if ok else "[red]no[/red]")
+    console.print(table)
+    console.print(f"ready to commit: {ready['ready']} (lifecycle policy {ready['policy']})")
+
+
+@chaincode_app.command("commit")
+def commit_command(name: str = Name, version: str = Version, package_id: str = PackageId, policy: str = Policy,
+                   sequence: int = Sequence, data_dir: Path = DataDir) -> None:
+    """Commit an approved definition and wait until every peer has it."""
+    clients = clients_for(data_dir)
+    definition = _definition_options(name, version, package_id, policy, sequence, clients)
+    run(commit(clients, definition))
+    console.print(f"committed {name} sequence {definition['sequence']}")
 
 
 @chaincode_app.command("list")

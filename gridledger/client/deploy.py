@@ -63,11 +63,9 @@ async def current_sequence(client: GatewayClient, name: str) -> int:
     return int(json.loads(found)["sequence"])
 
 
-async def deploy(clients: NetworkClients, name: str, path: Path, version: str, policy: str,
-                 progress: Callable[[str], None] = lambda _: None) -> dict:
-    """Run every lifecycle step; return the committed definition."""
-    package = package_chaincode(path, name)
-    peers = peers_of(clients.network)
+async def install(clients: NetworkClients, package: bytes, peers: list[PeerRef],
+                  progress: Callable[[str], None] = lambda _: None) -> str:
+    """Install a package on `peers` (each with its org's admin); return the package id they agree on."""
     package_ids = set()
     for peer in peers:
         async with clients.connect(peer) as client:
@@ -77,26 +75,50 @@ async def deploy(clients: NetworkClients, name: str, path: Path, version: str, p
             progress(f"installed {reply.installed.package_id} on {peer.name}")
     if len(package_ids) != 1:
         raise DeployError(f"peers computed different package ids: {sorted(package_ids)}")
-    package_hash = package_ids.pop().split(":", 1)[1]
+    return package_ids.pop()
+
+
+async def next_definition(clients: NetworkClients, name: str, version: str, package_id: str, policy: str) -> dict:
+    """The definition for the next sequence of `name` (what every org approves and one then commits)."""
     async with clients.connect(clients.first_peer()) as client:
         sequence = await current_sequence(client, name) + 1
-    definition = {"name": name, "version": version, "sequence": sequence, "package_hash": package_hash,
-                  "endorsement_policy": policy}
-    encoded = json.dumps(definition, sort_keys=True)
-    for msp_id in clients.network.peer_msp_ids:
-        async with clients.connect(clients.first_peer(msp_id)) as client:
-            await client.submit(LIFECYCLE, "approve", encoded)
-            progress(f"approved by {msp_id}")
+    return {"name": name, "version": version, "sequence": sequence, "package_hash": package_id.split(":", 1)[1],
+            "endorsement_policy": policy}
+
+
+async def approve(clients: NetworkClients, msp_id: str, definition: dict) -> None:
+    async with clients.connect(clients.first_peer(msp_id)) as client:
+        await client.submit(LIFECYCLE, "approve", json.dumps(definition, sort_keys=True))
+
+
+async def readiness(clients: NetworkClients, definition: dict) -> dict:
+    """Which orgs approved `definition`, and whether that satisfies the lifecycle policy."""
     async with clients.connect(clients.first_peer()) as client:
-        readiness = json.loads(await client.evaluate(LIFECYCLE, "readiness", encoded))
-        if not readiness["ready"]:
-            missing = [org for org, ok in readiness["approvals"].items() if not ok]
-            raise DeployError(f"not ready to commit: missing approvals from {', '.join(missing)} "
-                              f"(policy {readiness['policy']})")
-        await client.submit(LIFECYCLE, "commit", encoded)
-        progress(f"committed {name} sequence {sequence}")
-    await asyncio.gather(*(wait_until_defined(clients, peer, name, sequence) for peer in peers))
-    progress(f"{name} is ready on {len(peers)} peer(s)")
+        return json.loads(await client.evaluate(LIFECYCLE, "readiness", json.dumps(definition, sort_keys=True)))
+
+
+async def commit(clients: NetworkClients, definition: dict) -> None:
+    ready = await readiness(clients, definition)
+    if not ready["ready"]:
+        missing = [org for org, ok in ready["approvals"].items() if not ok]
+        raise DeployError(f"not ready to commit: missing approvals from {', '.join(missing)} "
+                          f"(policy {ready['policy']}); run `gridledger chaincode approve` for them")
+    async with clients.connect(clients.first_peer()) as client:
+        await client.submit(LIFECYCLE, "commit", json.dumps(definition, sort_keys=True))
+    await asyncio.gather(*(wait_until_defined(clients, peer, definition["name"], definition["sequence"])
+                           for peer in peers_of(clients.network)))
+
+
+async def deploy(clients: NetworkClients, name: str, path: Path, version: str, policy: str,
+                 progress: Callable[[str], None] = lambda _: None) -> dict:
+    """Run every lifecycle step; return the committed definition."""
+    package_id = await install(clients, package_chaincode(path, name), peers_of(clients.network), progress)
+    definition = await next_definition(clients, name, version, package_id, policy)
+    for msp_id in clients.network.peer_msp_ids:
+        await approve(clients, msp_id, definition)
+        progress(f"approved by {msp_id}")
+    await commit(clients, definition)
+    progress(f"committed {name} sequence {definition['sequence']}; ready on every peer")
     return definition
 
 
