@@ -37,12 +37,22 @@ class ChaincodeRuntime:
         self.store = ChaincodeStore(store_dir)
         self.host = ChaincodeHost(timeout_s=timeout_s)
         self._lifecycle = Lifecycle(context)
+        self._folders: dict[str, Path] = {}
+        self._registered: dict[str, Path] = {}
 
     def _package_folder(self, definition: Definition) -> Path | None:
-        for package in self.store.installed():
-            if package.package_id.endswith(":" + definition.package_hash):
-                return self.store.path_for(package.package_id)
-        return None
+        """The installed package for a definition; found once, then remembered (installs never disappear)."""
+        folder = self._folders.get(definition.package_hash)
+        if folder is None:
+            for package in self.store.installed():
+                if package.package_id.endswith(":" + definition.package_hash):
+                    folder = self._folders[definition.package_hash] = self.store.path_for(package.package_id)
+        return folder
+
+    def _register(self, name: str, folder: Path) -> None:
+        if self._registered.get(name) != folder:
+            self.host.register(name, folder)
+            self._registered[name] = folder
 
     def simulate(self, parsed, creator: Member) -> SimulationOutcome:
         """Run the proposal's invocation; chaincode failures come back as error responses, never exceptions."""
@@ -62,7 +72,7 @@ class ChaincodeRuntime:
                     response = _error(503, f"package {definition.package_hash[:16]} of {definition.name!r} is not "
                                       "installed on this peer; install it with `gridledger chaincode deploy`")
                 else:
-                    self.host.register(definition.name, folder)
+                    self._register(definition.name, folder)
                     header = parsed.header
                     context = TxContext(tx_id=header.tx_id, channel_id=header.channel_id,
                                         creator=Creator(creator.msp_id, creator.role, creator.fingerprint),

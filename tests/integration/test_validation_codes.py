@@ -161,3 +161,18 @@ def test_failing_and_looping_chaincode_return_errors_and_the_peer_keeps_serving(
             assert await client.evaluate("faulty", "ok") == b"ok"
 
     asyncio.run(scenario())
+
+
+def test_streamed_gateway_path_commits_many_and_reports_errors_per_request(two_org_network: ItNetwork) -> None:
+    async def scenario() -> None:
+        async with two_org_network.user() as client:
+            results = await asyncio.gather(*(client.submit_streamed("kv", "put", f"stream-{i}", str(i))
+                                             for i in range(60)))
+            assert {r.code for r in results} == {VALID}
+            assert len({r.tx_id for r in results}) == 60
+            with pytest.raises(ChaincodeError) as refused:
+                await client.submit_streamed("kv", "transfer", "nobody", "somebody", "5")
+            assert refused.value.status == 500 and "insufficient" in refused.value.message
+            assert await client.evaluate("kv", "get", "stream-59") == b"59"
+
+    asyncio.run(scenario())
