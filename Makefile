@@ -31,3 +31,30 @@ proto-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# ---- containers (docs/containers.md): no registry needed ----
+# `make images` builds gridledger:latest from a local Debian base (`make base-image`, cached) and a wheelhouse made
+# on the host; BASE_IMAGE=python:3.11-slim-bookworm builds from the official image instead. `make up` prepares
+# .gridledger/ for deploy/networks/default.yaml, starts the committed docker-compose.yml and waits until every node
+# is healthy; `make down` removes the containers (the volumes, and so the chains, stay).
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+COMPOSE_PROJECT ?= gridledger-default
+BASE_IMAGE ?= gridledger-base:py3.11-bookworm
+IMAGE ?= gridledger:latest
+
+.PHONY: base-image images up down
+
+base-image:
+	BASE_IMAGE=$(BASE_IMAGE) scripts/docker-base-image.sh
+
+images: $(STAMP)
+	BASE_IMAGE=$(BASE_IMAGE) IMAGE=$(IMAGE) PYTHON=$(BIN)/python scripts/docker-images.sh
+
+up: $(STAMP)
+	$(BIN)/python -m gridledger.client.docker prepare --network deploy/networks/default.yaml \
+		--project $(COMPOSE_PROJECT) --compose-file docker-compose.yml
+	GRIDLEDGER_IMAGE=$(IMAGE) $(COMPOSE) --project-name $(COMPOSE_PROJECT) up --detach --remove-orphans
+	$(BIN)/python -m gridledger.client.docker wait
+
+down:
+	$(COMPOSE) --project-name $(COMPOSE_PROJECT) down --remove-orphans

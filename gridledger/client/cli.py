@@ -8,6 +8,7 @@ from gridledger.client.cli_chain import chaincode_app, invoke, ledger_app, query
 from gridledger.client.cli_network import network_app
 from gridledger.client.cli_setup import channel_app, crypto_app
 from gridledger.client.demo import demo
+from gridledger.services.rest.cli import rest_app  # the CLI assembles every role's commands, services' too
 
 app = typer.Typer(help="gridledger: a permissioned-blockchain testbed for local energy markets.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -16,6 +17,7 @@ app.add_typer(channel_app, name="channel")
 app.add_typer(network_app, name="network")
 app.add_typer(chaincode_app, name="chaincode")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(rest_app, name="rest")
 app.command("invoke")(invoke)
 app.command("query")(query)
 app.command("demo")(demo)

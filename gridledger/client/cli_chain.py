@@ -24,9 +24,10 @@ from gridledger.client.deploy import (
     peers_of,
     readiness,
 )
-from gridledger.client.gateway import ChaincodeError, TransactionInvalid
 from gridledger.client.localnet import LocalNetwork, NetworkError
+from gridledger.client.sdk import Gateway, GridLedgerError, RetryPolicy, Unavailable
 from gridledger.client.verify import verify_network
+from gridledger.common.cryptogen import load_member
 from gridledger.common.netconfig import NetworkConfigError
 from gridledger.v1 import block_pb2, transaction_pb2
 
@@ -48,7 +49,9 @@ def run(coroutine):
     """Run a client coroutine, turning the errors a user can act on into one clear line and exit code 1."""
     try:
         return asyncio.run(coroutine)
-    except (ChaincodeError, TransactionInvalid, DeployError, NetworkError, PermissionError) as exc:
+    except Unavailable as exc:
+        raise fail(Exception(f"{exc} (is the network up? `gridledger network status`)")) from None
+    except (GridLedgerError, DeployError, NetworkError, PermissionError, FileNotFoundError) as exc:
         raise fail(exc) from None
     except grpc.aio.AioRpcError as exc:
         raise fail(Exception(f"{exc.code().name}: {exc.details()} (is the network up? "
@@ -156,37 +159,67 @@ def list_definitions(data_dir: Path = DataDir) -> None:
     console.print(table)
 
 
-def _client(clients: NetworkClients, org: str | None, user: str | None):
+def _gateway_for(clients: NetworkClients, org: str | None, user: str | None, attempts: int):
+    """The SDK gateway of a client identity of `org`, connected to the org's first peer (a coroutine)."""
     msp_id = org or clients.network.peer_msp_ids[0]
     spec = next((o for o in clients.network.peer_orgs if o.msp_id == msp_id), None)
     if spec is None:
         raise fail(Exception(f"unknown org {msp_id}; the network has {', '.join(clients.network.peer_msp_ids)}"))
-    return clients.connect(clients.first_peer(msp_id), user or spec.clients[0])
+    if attempts < 1:
+        raise fail(Exception("--max-attempts must be at least 1"))
+    peer = clients.first_peer(msp_id)
+    trusted = [clients.network.orderer_org.msp_id, *clients.network.peer_msp_ids]
+    material = load_member(clients.crypto_dir, msp_id, user or spec.clients[0], trusted)
+    return Gateway.connect(peer.address, material.identity, material.tls, wait_ready=None,
+                           retry=RetryPolicy(max_attempts=attempts))
+
+
+def _transient(pairs: list[str] | None) -> dict[str, bytes]:
+    result = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise fail(Exception(f"--transient takes KEY=VALUE, got {pair!r}"))
+        result[key] = value.encode()
+    return result
+
+
+Transient = typer.Option(None, "--transient", help="private input KEY=VALUE that never reaches the ledger "
+                         "(repeatable)")
+Attempts = typer.Option(5, "--max-attempts", help="attempts for retryable failures (MVCC conflicts, an "
+                        "unavailable endorser or orderer)")
 
 
 def invoke(chaincode: str = typer.Argument(...), function: str = typer.Argument(...),
-           args: list[str] = typer.Argument(None), org: str = Org, user: str = User, data_dir: Path = DataDir) -> None:
+           args: list[str] = typer.Argument(None), org: str = Org, user: str = User,
+           transient: list[str] = Transient, max_attempts: int = Attempts, data_dir: Path = DataDir) -> None:
     """Submit a transaction and wait for its commit; prints txid, block and validation code."""
     clients = clients_for(data_dir)
+    private = _transient(transient)
 
     async def submit():
-        async with _client(clients, org, user) as client:
-            return await client.submit(chaincode, function, *(args or []))
+        async with await _gateway_for(clients, org, user, max_attempts) as gateway:
+            contract = gateway.network(clients.network.channel).contract(chaincode)
+            return await contract.submit(function, *(args or []), transient=private)
 
     result = run(submit())
-    console.print(f"txid {result.tx_id}  block {result.block}  {block_pb2.ValidationCode.Name(result.code)}")
+    tries = f"  after {result.attempts} attempts" if result.attempts > 1 else ""
+    console.print(f"txid {result.tx_id}  block {result.block}  {result.code_name}{tries}")
     if result.payload:
         print(result.payload.decode(errors="replace"))
 
 
 def query(chaincode: str = typer.Argument(...), function: str = typer.Argument(...),
-          args: list[str] = typer.Argument(None), org: str = Org, user: str = User, data_dir: Path = DataDir) -> None:
+          args: list[str] = typer.Argument(None), org: str = Org, user: str = User,
+          transient: list[str] = Transient, data_dir: Path = DataDir) -> None:
     """Evaluate a query on one peer (nothing is ordered)."""
     clients = clients_for(data_dir)
+    private = _transient(transient)
 
     async def evaluate():
-        async with _client(clients, org, user) as client:
-            return await client.evaluate(chaincode, function, *(args or []))
+        async with await _gateway_for(clients, org, user, 3) as gateway:
+            contract = gateway.network(clients.network.channel).contract(chaincode)
+            return await contract.evaluate(function, *(args or []), transient=private)
 
     print(run(evaluate()).decode(errors="replace"))
 

@@ -1,4 +1,4 @@
-"""`gridledger network ...`: start, inspect and stop a network of local processes."""
+"""`gridledger network ...`: start, inspect and stop a network of local processes or containers (--docker)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import typer
 from rich.table import Table
 
 from gridledger.client.cli_setup import console, err, read_network
+from gridledger.client.docker import DockerNetwork, Layout
 from gridledger.client.localnet import DEFAULT_DATA_DIR, LocalNetwork, NetworkError, NodeStatus
 
 network_app = typer.Typer(help="Start, inspect and stop a network.", no_args_is_help=True)
 DataDir = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="folder holding the network's material and data")
+Project = typer.Option(None, "--project", help="--docker: compose project name (default gridledger-<network name>)")
 
 
 def status_table(statuses: list[NodeStatus]) -> Table:
@@ -34,13 +36,22 @@ def fail(exc: Exception) -> typer.Exit:
 @network_app.command("up")
 def up(network: Path = typer.Option(..., "--network", help="network definition"),
        data_dir: Path = DataDir,
-       local: bool = typer.Option(True, "--local/--docker", help="local processes (containers: a later release)"),
-       timeout: float = typer.Option(60.0, help="seconds to wait for every node to be healthy")) -> None:
-    """Generate what is missing, start every orderer and peer as its own process, wait until all are healthy."""
-    if not local:
-        err.print("--docker is not available yet; use --local")
-        raise typer.Exit(2)
+       local: bool = typer.Option(True, "--local/--docker", help="local processes, or containers (docker compose)"),
+       timeout: float = typer.Option(60.0, help="seconds to wait for every node to be healthy"),
+       project: str = Project,
+       image: str = typer.Option(None, "--image", help="--docker: image to run (default $GRIDLEDGER_IMAGE or "
+                                                       "gridledger:latest, built by `make images`)")) -> None:
+    """Generate what is missing, start every orderer and peer (as its own process, or its own container with
+    --docker), wait until all are healthy."""
     read_network(network)
+    if not local:
+        try:
+            with console.status("starting containers..."):
+                statuses = DockerNetwork(data_dir, project, image).up(network, timeout)
+        except NetworkError as exc:
+            raise fail(exc) from None
+        console.print(status_table(statuses))
+        return
     try:
         with console.status("starting nodes..."):
             statuses = LocalNetwork(data_dir).up(network, timeout)
@@ -50,14 +61,25 @@ def up(network: Path = typer.Option(..., "--network", help="network definition")
 
 
 @network_app.command("status")
-def status(data_dir: Path = DataDir, as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
+def status(data_dir: Path = DataDir, as_json: bool = typer.Option(False, "--json", help="machine-readable"),
+           local: bool = typer.Option(None, "--local/--docker", show_default=False,
+                                      help="which kind of network (default: containers if the data folder has "
+                                           "some, else local processes)"),
+           project: str = Project) -> None:
     """Each node's role, address, pid, health and height."""
+    rest: list[dict] = []
     try:
-        statuses = LocalNetwork(data_dir).status()
+        if _docker(data_dir, local):
+            statuses = DockerNetwork(data_dir, project).status()
+        else:
+            local_network = LocalNetwork(data_dir)
+            statuses = local_network.status()
+            rest = [asdict(r) for r in local_network.rest_status()] if as_json else []
     except NetworkError as exc:
         raise fail(exc) from None
     if as_json:
-        print(json.dumps({"nodes": [asdict(s) for s in statuses], "rest": []}, indent=2))
+        # "rest": each peer org's REST service (local processes; containers: gridledger/client/docker/render.py)
+        print(json.dumps({"nodes": [asdict(s) for s in statuses], "rest": rest}, indent=2))
     else:
         console.print(status_table(statuses))
 
@@ -74,10 +96,27 @@ def logs(node: str = typer.Argument(..., help="node name"), data_dir: Path = Dat
 
 
 @network_app.command("down")
-def down(data_dir: Path = DataDir, purge: bool = typer.Option(False, "--purge", help="also delete all data")) -> None:
-    """Stop every node cleanly (their data stays unless --purge)."""
+def down(data_dir: Path = DataDir,
+         purge: bool = typer.Option(False, "--purge", help="also delete all data (--docker: the volumes)"),
+         local: bool = typer.Option(None, "--local/--docker", show_default=False,
+                                    help="which kind of network (default: containers if the data folder has some, "
+                                         "else local processes)"),
+         project: str = Project) -> None:
+    """Stop every node cleanly (their data stays unless --purge). --docker removes the containers and keeps the
+    volumes, so the next `up --docker` continues every chain; --purge removes the volumes too."""
     try:
+        if _docker(data_dir, local):
+            DockerNetwork(data_dir, project).down(purge=purge)
+            console.print("containers removed" + (" with their volumes" if purge else "; volumes kept"))
+            return
         LocalNetwork(data_dir).down(purge=purge)
     except NetworkError as exc:
         raise fail(exc) from None
     console.print("network stopped" + (" and its data removed" if purge else ""))
+
+
+def _docker(data_dir: Path, local: bool | None) -> bool:
+    """--docker, --local, or (neither given) whether the data folder records a network in containers."""
+    if local is None:
+        return Layout(data_dir.resolve()).project_file.exists()
+    return not local

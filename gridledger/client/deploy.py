@@ -97,8 +97,14 @@ async def readiness(clients: NetworkClients, definition: dict) -> dict:
         return json.loads(await client.evaluate(LIFECYCLE, "readiness", json.dumps(definition, sort_keys=True)))
 
 
-async def commit(clients: NetworkClients, definition: dict) -> None:
+async def commit(clients: NetworkClients, definition: dict, settle_seconds: float = 3.0) -> None:
+    # Each approval waited for its commit on its own org's peer; the first peer, asked here, may still be a
+    # block behind, so give it a moment before calling an approval missing.
+    deadline = asyncio.get_running_loop().time() + settle_seconds
     ready = await readiness(clients, definition)
+    while not ready["ready"] and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+        ready = await readiness(clients, definition)
     if not ready["ready"]:
         missing = [org for org, ok in ready["approvals"].items() if not ok]
         raise DeployError(f"not ready to commit: missing approvals from {', '.join(missing)} "

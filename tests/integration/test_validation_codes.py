@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
 import pytest
 
 from gridledger.client.gateway import ChaincodeError, GatewayClient
@@ -14,6 +15,19 @@ from tests.integration.network import ItNetwork
 
 pytestmark = pytest.mark.integration
 VALID = block_pb2.VALID
+
+
+async def endorse(client: GatewayClient, *args: str, **options):
+    """Endorse, waiting out the moment after a commit when one org's peer is a block behind the other's (the
+    endorsers then disagree and the gateway answers ABORTED; the SDK retries the same way)."""
+    for _ in range(50):
+        try:
+            return await client.endorse(*args, **options)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.ABORTED:
+                raise
+            await asyncio.sleep(0.1)
+    return await client.endorse(*args, **options)
 
 
 def code_name(code: int) -> str:
@@ -47,8 +61,8 @@ def test_same_read_version_in_one_block_second_is_mvcc_conflict(two_org_network:
     async def scenario() -> list[peer_pb2.CommitStatusResponse]:
         async with two_org_network.user() as client:
             await client.submit("kv", "put", "alice", "100")
-            first = await client.endorse("kv", "transfer", "alice", "bob", "10")
-            second = await client.endorse("kv", "transfer", "alice", "carol", "10")
+            first = await endorse(client, "kv", "transfer", "alice", "bob", "10")
+            second = await endorse(client, "kv", "transfer", "alice", "carol", "10")
             return await _submit_together(client, [first, second])
 
     outcomes = asyncio.run(scenario())
@@ -61,7 +75,7 @@ def test_phantom_read_is_detected(two_org_network: ItNetwork) -> None:
         async with two_org_network.user() as client:
             # ranger's keys live in its own namespace: count:<start> records each count.
             await client.submit("ranger", "count", "a", "b")  # creates count:a inside [count:, count:~)
-            counting = await client.endorse("ranger", "count", "count:", "count:~")
+            counting = await endorse(client, "ranger", "count", "count:", "count:~")
             await client.submit("ranger", "count", "b", "c")  # creates count:b: a phantom for `counting`
             return (await _submit_together(client, [counting]))[0]
 
@@ -72,7 +86,7 @@ def test_phantom_read_is_detected(two_org_network: ItNetwork) -> None:
 def test_endorsement_by_one_org_fails_a_two_org_policy(two_org_network: ItNetwork) -> None:
     async def scenario() -> peer_pb2.CommitStatusResponse:
         async with two_org_network.user() as client:
-            prepared = await client.endorse("kv", "put", "solo-endorsed", "1", endorsing_orgs=["Org1MSP"])
+            prepared = await endorse(client, "kv", "put", "solo-endorsed", "1", endorsing_orgs=["Org1MSP"])
             return (await _submit_together(client, [prepared]))[0]
 
     assert code_name(asyncio.run(scenario()).code) == "ENDORSEMENT_POLICY_FAILURE"
@@ -91,7 +105,7 @@ def _codes_of(blocks: list[block_pb2.Block], tx_id: str) -> list[str]:
 def test_duplicate_txid_is_rejected_and_stays_in_the_block(two_org_network: ItNetwork) -> None:
     async def scenario() -> list[str]:
         async with two_org_network.user() as client:
-            proposal, endorsed = await client.endorse("kv", "put", "dup", "1")
+            proposal, endorsed = await endorse(client, "kv", "put", "dup", "1")
             envelope = txbuilder.sign_payload(client.identity, endorsed.prepared_payload)
             first = await client.submit_envelope(envelope, proposal.tx_id)
             await client.gateway.Submit(peer_pb2.SubmitRequest(envelope=envelope))
@@ -105,7 +119,7 @@ def test_duplicate_txid_is_rejected_and_stays_in_the_block(two_org_network: ItNe
 def test_tampered_endorsement_signature_is_rejected(two_org_network: ItNetwork) -> None:
     async def scenario() -> peer_pb2.CommitStatusResponse:
         async with two_org_network.user() as client:
-            proposal, endorsed = await client.endorse("kv", "put", "tampered", "1")
+            proposal, endorsed = await endorse(client, "kv", "put", "tampered", "1")
             payload = transaction_pb2.Payload.FromString(endorsed.prepared_payload)
             transaction = transaction_pb2.Transaction.FromString(payload.data)
             signature = bytearray(transaction.endorsements[0].signature)
@@ -126,7 +140,7 @@ def test_write_outside_the_chaincode_namespace_is_rejected(two_org_network: ItNe
 
     async def scenario() -> peer_pb2.CommitStatusResponse:
         async with net.user() as client:
-            proposal, endorsed = await client.endorse("kv", "put", "honest", "1")
+            proposal, endorsed = await endorse(client, "kv", "put", "honest", "1")
             payload = transaction_pb2.Payload.FromString(endorsed.prepared_payload)
             transaction = transaction_pb2.Transaction.FromString(payload.data)
             response_payload = transaction_pb2.ProposalResponsePayload.FromString(

@@ -1,0 +1,119 @@
+"""The FastAPI application of an organisation's REST service, and how it is served.
+
+Extension point: `create_app(config, extensions=[factory, ...])`, or `--extension module:function` on the command
+line, mounts routers that a factory builds from the backend under /v1 (the market endpoints will be one). They use
+the same authentication (deps.require), error documents (problems.Problem) and SDK connection (backend).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gridledger.common import logs
+from gridledger.services.rest import problems
+from gridledger.services.rest.backend import RestBackend
+from gridledger.services.rest.config import RestConfig
+from gridledger.services.rest.routes import probes, router
+
+RouterFactory = Callable[[RestBackend], APIRouter]
+API_VERSION = "1"
+
+
+class _TooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body exceeds the limit of {limit} bytes")
+
+
+class BodyLimit:
+    """Refuses bodies over `max_bytes`: at once when Content-Length says so, otherwise while reading them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", ())).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await _send_problem(send, 413, "request-too-large", "Request too large",
+                                f"the request body exceeds the limit of {self.max_bytes} bytes")
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _send_problem(send: Send, status: int, kind: str, title: str, detail: str) -> None:
+    body = json.dumps({"type": f"urn:gridledger:problem:{kind}", "title": title, "status": status,
+                       "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", problems.PROBLEM_JSON.encode()),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def load_extension(spec: str) -> RouterFactory:
+    """'package.module:function' -> the router factory it names."""
+    module_name, sep, attribute = spec.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError(f"an extension is 'module:function', got {spec!r}")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    if not callable(factory):
+        raise ValueError(f"extension {spec!r} is not callable")
+    return factory
+
+
+def create_app(config: RestConfig, *, backend: RestBackend | None = None,
+               extensions: Sequence[RouterFactory] = ()) -> FastAPI:
+    backend = backend or RestBackend(config)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await backend.start()
+        try:
+            yield
+        finally:
+            await backend.stop()
+
+    app = FastAPI(
+        title=f"gridledger REST API ({config.msp_id})", version=API_VERSION, lifespan=lifespan, docs_url="/docs",
+        redoc_url=None,
+        description="Chaincode calls, offline signing, transactions and blocks of one organisation's users. "
+                    "Authenticate with 'Authorization: Bearer TOKEN' (from `gridledger rest enroll`). Errors are "
+                    "application/problem+json.")
+    app.state.backend = backend
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.include_router(probes)
+    app.include_router(router)
+    for factory in [*extensions, *(load_extension(spec) for spec in config.extensions)]:
+        app.include_router(factory(backend), prefix="/v1")
+    return app
+
+
+def serve(config: RestConfig, log_level: str = "INFO") -> None:
+    """Run the service in this process until SIGTERM or SIGINT (JSON-lines logs on stderr, no access log)."""
+    logs.configure(log_level)
+    app = create_app(config)
+    logs.log_event(problems.log, "rest service starting", org=config.msp_id, host=config.host, port=config.port)
+    uvicorn.run(app, host=config.host, port=config.port, log_config=None, access_log=False, server_header=False,
+                timeout_graceful_shutdown=5, limit_concurrency=2000)

@@ -1,0 +1,168 @@
+"""`gridledger rest serve|enroll|register|users`, and `python -m gridledger.services.rest` (what `network up` runs).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from gridledger.client.sdk.errors import WalletError
+from gridledger.client.sdk.wallet import FileWallet
+from gridledger.common.netconfig import NetworkConfigError, NetworkDefinition, load_network
+from gridledger.services.rest.config import RestConfig, read_passphrase, rest_dir
+from gridledger.services.rest.enrol import enroll, register_certificate
+from gridledger.services.rest.users import DEFAULT_SCOPES, SCOPES, UserError, UserStore
+
+rest_app = typer.Typer(help="The organisation's REST API service and its users.", no_args_is_help=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DataDir = typer.Option(Path(".gridledger"), "--data-dir", help="the network's data folder")
+Org = typer.Option(..., "--org", help="MSP id of the organisation")
+ScopeHelp = f"a right: {', '.join(SCOPES)} (repeatable; default {', '.join(DEFAULT_SCOPES)})"
+PassphraseFile = typer.Option(None, "--passphrase-file", help="wallet passphrase file (default: "
+                              "$GRIDLEDGER_WALLET_PASSPHRASE, else DATA_DIR/rest/ORG/wallet.passphrase)")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def _network_file(data_dir: Path, network: Path | None) -> Path:
+    if network is not None:
+        return network
+    marker = data_dir / "network.json"
+    if not marker.exists():
+        raise _fail(f"no network in {data_dir}: pass --network FILE (or start one with `gridledger network up`)")
+    return Path(json.loads(marker.read_text())["network_file"])
+
+
+def _definition(path: Path, msp_id: str) -> NetworkDefinition:
+    try:
+        network = load_network(path)
+    except NetworkConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    if msp_id not in network.peer_msp_ids:
+        raise _fail(f"{msp_id} is not a peer organisation of {path}; it has {', '.join(network.peer_msp_ids)}")
+    return network
+
+
+def _stores(data_dir: Path, msp_id: str, passphrase_file: Path | None) -> tuple[UserStore, FileWallet]:
+    state = rest_dir(data_dir.resolve(), msp_id)
+    try:
+        return UserStore(state), FileWallet(state / "wallet", read_passphrase(state, passphrase_file))
+    except (ValueError, WalletError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@rest_app.command("serve")
+def serve_command(
+    org: str = Org, port: int = typer.Option(8080, "--port"), data_dir: Path = DataDir,
+    network: Path = typer.Option(None, "--network", help="network definition (default: the one in --data-dir)"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    peer: str = typer.Option(None, "--peer", help="gateway peer (default: the org's first peer)"),
+    peer_address: str = typer.Option(None, "--peer-address", help="the peer's host:port (default: 127.0.0.1 and "
+                                     "its port from the network definition)"),
+    passphrase_file: Path = PassphraseFile,
+    extension: list[str] = typer.Option(None, "--extension", help="router factory module:function mounted under "
+                                        "/v1 (repeatable)"),
+    log_level: str = typer.Option("INFO", "--log-level"),
+    marker: Path = typer.Option(None, "--marker", hidden=True, help="set by `network up` to recognise the process"),
+) -> None:
+    """Run the organisation's REST API (OpenAPI at /docs) until interrupted."""
+    from gridledger.services.rest.app import serve  # FastAPI and uvicorn only when serving
+
+    network_file = _network_file(data_dir, network)
+    _definition(network_file, org)
+    try:
+        config = RestConfig(msp_id=org, data_dir=data_dir.resolve(), network_file=network_file.resolve(), host=host,
+                            port=port, peer=peer, peer_address=peer_address,
+                            passphrase_file=passphrase_file, extensions=extension or [])
+    except ValidationError as exc:
+        raise _fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", 2) from None
+    try:
+        serve(config, log_level)
+    except (ValueError, OSError, WalletError) as exc:
+        raise _fail(f"cannot start the REST service: {exc}") from None
+
+
+def _read(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+
+
+@rest_app.command("enroll")
+def enroll_command(
+    user: str = typer.Argument(..., help="user name (letters, digits, . _ @ -)"), org: str = Org,
+    data_dir: Path = DataDir,
+    scope: list[str] = typer.Option(None, "--scope", help=ScopeHelp),
+    admin: bool = typer.Option(False, "--admin", help="also grant the admin right (register certificates)"),
+    csr: Path = typer.Option(None, "--csr", help="the user keeps their key: issue a certificate for this CSR"),
+    certificate: Path = typer.Option(None, "--certificate", help="the user keeps their key: register this "
+                                     "certificate (issued by the org CA)"),
+    offline: bool = typer.Option(False, "--offline", help="the user keeps their key; the certificate is "
+                                 "registered later"),
+    passphrase_file: Path = PassphraseFile,
+) -> None:
+    """Enrol a user: issue an identity (custodial, key in the encrypted wallet) or register theirs, and print
+    their API token once (only its hash is stored)."""
+    if csr is not None and certificate is not None:
+        raise _fail("give --csr or --certificate, not both", 2)
+    if (data_dir / "network.json").exists():
+        _definition(_network_file(data_dir, None), org)
+    scopes = tuple(scope or DEFAULT_SCOPES) + (("admin",) if admin else ())
+    users, wallet = _stores(data_dir, org, passphrase_file)
+    try:
+        done = enroll(users, wallet, data_dir.resolve() / "crypto", org, user, scopes=tuple(dict.fromkeys(scopes)),
+                      certificate_pem=_read(certificate), csr_pem=_read(csr), offline=offline)
+    except (UserError, WalletError) as exc:
+        raise _fail(str(exc)) from None
+    kind = "custodial identity in the service wallet" if done.custodial else (
+        "registered certificate (the user signs offline)" if done.certificate_pem else "no certificate yet")
+    err.print(f"enrolled {user} for {org}: {kind}; rights {', '.join(dict.fromkeys(scopes))}")
+    if done.certificate_pem and not done.custodial and csr is not None:
+        err.print("certificate issued for the CSR:")
+        print(done.certificate_pem, end="")
+    err.print("API token (shown only now; keep it secret):")
+    print(done.token)
+
+
+@rest_app.command("register")
+def register_command(
+    user: str = typer.Argument(...), org: str = Org, data_dir: Path = DataDir,
+    csr: Path = typer.Option(None, "--csr"), certificate: Path = typer.Option(None, "--certificate"),
+    passphrase_file: Path = PassphraseFile,
+) -> None:
+    """Register the certificate of an enrolled user who keeps their own key (as POST /v1/users/{user}/certificate);
+    prints the certificate."""
+    users, wallet = _stores(data_dir, org, passphrase_file)
+    try:
+        issued = register_certificate(users, wallet, data_dir.resolve() / "crypto", org, user,
+                                      certificate_pem=_read(certificate), csr_pem=_read(csr))
+    except (UserError, WalletError) as exc:
+        raise _fail(str(exc)) from None
+    print(issued.decode(), end="")
+
+
+@rest_app.command("users")
+def users_command(org: str = Org, data_dir: Path = DataDir) -> None:
+    """Enrolled users: rights and whether the service holds their key."""
+    table = Table("user", "org", "rights", "key", "enrolled")
+    try:
+        listed = UserStore(rest_dir(data_dir.resolve(), org)).all()
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    for user in listed:
+        key = "custodial" if user.custodial else ("own key" if user.certificate_pem else "no certificate")
+        table.add_row(user.name, user.msp_id, ", ".join(user.scopes), key, user.enrolled_at)
+    console.print(table)

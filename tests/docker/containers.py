@@ -1,0 +1,90 @@
+"""Helpers for the container tests (tests/docker/conftest.py has the fixtures)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from gridledger.client.deploy import NetworkClients, PeerRef, peers_of
+from gridledger.client.docker import DockerNetwork
+from gridledger.client.docker.project import PROJECT_LABEL
+from gridledger.common.netconfig import NetworkDefinition
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SOLO_2X2 = HERE / "solo-2x2.yaml"
+IMAGE = os.environ.get("GRIDLEDGER_TEST_IMAGE", "gridledger:latest")
+
+
+def docker_engine_problem() -> str | None:
+    """None when a Docker engine answers, else why not."""
+    try:
+        probe = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True,
+                               timeout=30)
+    except FileNotFoundError:
+        return "the docker command is not installed"
+    except subprocess.TimeoutExpired:
+        return "`docker info` did not answer within 30 s"
+    if probe.returncode != 0:
+        return f"`docker info` failed: {probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else ''}"
+    return None
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sockets.append(sock)
+    ports = [s.getsockname()[1] for s in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def with_free_ports(source: Path, target: Path) -> Path:
+    """A copy of a network definition whose nodes listen on free ports (parallel runs never collide)."""
+    definition = yaml.safe_load(source.read_text())
+    nodes = definition["orderer_org"]["orderers"] + [p for org in definition["peer_orgs"] for p in org["peers"]]
+    ports = iter(free_ports(2 * len(nodes)))
+    for node in nodes:
+        node["port"], node["operations_port"] = next(ports), next(ports)
+    target.write_text(yaml.safe_dump(definition, sort_keys=False))
+    return target
+
+
+def remove_project(project: str) -> None:
+    """Whatever Docker still holds for a compose project, by its label: containers, then networks and volumes."""
+    label = f"label={PROJECT_LABEL}={project}"
+    steps = ((["ps", "--all", "--quiet"], ["rm", "--force"]),
+             (["network", "ls", "--quiet"], ["network", "rm"]),
+             (["volume", "ls", "--quiet"], ["volume", "rm", "--force"]))
+    for listing, removal in steps:
+        found = subprocess.run(["docker", *listing, "--filter", label], capture_output=True, text=True).stdout.split()
+        if found:
+            subprocess.run(["docker", *removal, *found], capture_output=True)
+
+
+@dataclass
+class ContainerNet:
+    network_file: Path
+    data_dir: Path
+    docker: DockerNetwork
+    project: str
+
+    @property
+    def definition(self) -> NetworkDefinition:
+        return self.docker.definition()
+
+    @property
+    def clients(self) -> NetworkClients:
+        return NetworkClients(self.definition, self.docker.layout.crypto_dir)
+
+    @property
+    def peers(self) -> list[PeerRef]:
+        return peers_of(self.definition)

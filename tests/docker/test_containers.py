@@ -1,0 +1,124 @@
+"""End to end in containers: the solo 2 x 2 network (tests/docker/solo-2x2.yaml) runs as one container per node;
+host-side clients reach it only through the ports published on 127.0.0.1, exactly as they reach local processes.
+
+Deploy kv through every lifecycle step, submit, stop and start one peer (it catches up from the orderer), then
+remove every container and start the project again: volumes keep every committed block and the state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from gridledger.client.cli import app
+from gridledger.client.deploy import PeerRef, deploy
+from gridledger.client.docker.project import ComposeProject, compose_command
+from gridledger.v1 import peer_pb2
+from tests.docker.containers import REPO, ContainerNet
+
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(480)]
+
+KV = REPO / "gridledger" / "chaincode" / "kv"
+TWO_ORGS = "AND('Org1MSP.peer', 'Org2MSP.peer')"
+STOPPED_PEER = "peer1-org2"
+
+
+async def channel_infos(net: ContainerNet) -> dict[str, peer_pb2.ChannelInfo]:
+    """Each peer's ChannelInfo, asked as its org's admin over the published port."""
+    infos = {}
+    for peer in net.peers:
+        async with net.clients.connect(peer) as admin:
+            infos[peer.name] = await admin.channel_info()
+    return infos
+
+
+async def submit(net: ContainerNet, *args: str, peer: PeerRef | None = None) -> int:
+    clients = net.clients
+    async with clients.connect(peer or clients.first_peer("Org1MSP"), "user1") as user:
+        return (await user.submit("kv", *args)).block
+
+
+async def read(net: ContainerNet, peer: PeerRef, key: str) -> str:
+    async with net.clients.connect(peer, "user1") as user:
+        return (await user.evaluate("kv", "get", key)).decode()
+
+
+def wait_same_height(net: ContainerNet, timeout: float = 60) -> dict[str, peer_pb2.ChannelInfo]:
+    deadline = time.monotonic() + timeout
+    while True:
+        infos = asyncio.run(channel_infos(net))
+        if len({(i.height, i.current_block_hash, i.state_hash) for i in infos.values()}) == 1:
+            return infos
+        if time.monotonic() > deadline:
+            heights = {name: info.height for name, info in infos.items()}
+            raise AssertionError(f"peers disagree after {timeout}s: {heights}")
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def deployed(solo_network: ContainerNet) -> ContainerNet:
+    asyncio.run(deploy(solo_network.clients, "kv", KV, "1.0", TWO_ORGS))
+    return solo_network
+
+
+def test_nodes_run_as_containers_behind_loopback_ports(solo_network: ContainerNet) -> None:
+    statuses = solo_network.docker.status()
+    assert [s.name for s in statuses] == ["orderer0", "peer0-org1", "peer1-org1", "peer0-org2", "peer1-org2"]
+    assert all(s.running and s.healthy for s in statuses), statuses
+    assert all(s.address.startswith("127.0.0.1:") for s in statuses)
+    containers = solo_network.docker.project().containers()
+    assert set(containers) == {s.name for s in statuses}
+    assert all(c.health == "healthy" for c in containers.values())
+
+
+def test_deploy_and_submit_through_published_ports(deployed: ContainerNet) -> None:
+    block = asyncio.run(submit(deployed, "put", "meter-1", "42"))
+    assert block >= 1
+    infos = wait_same_height(deployed)
+    assert all(info.height == block + 1 for info in infos.values())
+    for peer in deployed.peers:
+        assert asyncio.run(read(deployed, peer, "meter-1")) == "42"
+
+
+def test_stopped_peer_catches_up_after_start(deployed: ContainerNet) -> None:
+    stopped = next(p for p in deployed.peers if p.name == STOPPED_PEER)
+    deployed.docker.stop_node(STOPPED_PEER)
+    assert deployed.docker.project().containers()[STOPPED_PEER].status == "exited"
+    for i in range(3):
+        asyncio.run(submit(deployed, "put", f"while-down-{i}", str(i)))
+    deployed.docker.start_node(STOPPED_PEER)
+    deployed.docker.wait_healthy(timeout=90)
+    infos = wait_same_height(deployed)
+    assert asyncio.run(read(deployed, stopped, "while-down-2")) == "2"
+    # `gridledger network status` (the operations endpoints' /healthz) reports the same height everywhere.
+    result = CliRunner().invoke(app, ["network", "status", "--json", "--data-dir", str(deployed.data_dir)])
+    assert result.exit_code == 0, result.output
+    nodes = json.loads(result.output)["nodes"]
+    height = infos[STOPPED_PEER].height
+    assert {n["name"]: n["height"] for n in nodes} == {name: height for name in ["orderer0", *infos]}
+    assert all(n["healthy"] for n in nodes)
+
+
+def test_restarting_the_project_keeps_every_block(deployed: ContainerNet) -> None:
+    asyncio.run(submit(deployed, "put", "before-restart", "yes"))
+    before = wait_same_height(deployed)
+    deployed.docker.down()  # containers and network go, volumes stay
+    assert deployed.docker.project().containers() == {}
+    deployed.docker.up(deployed.network_file, timeout=120)
+    after = asyncio.run(channel_infos(deployed))
+    for name, info in before.items():
+        assert (after[name].height, after[name].current_block_hash, after[name].state_hash) == \
+            (info.height, info.current_block_hash, info.state_hash), name
+    # ... and the network goes on from there.
+    block = asyncio.run(submit(deployed, "put", "after-restart", "yes"))
+    assert block == before["peer0-org1"].height
+    assert asyncio.run(read(deployed, deployed.peers[-1], "before-restart")) == "yes"
+
+
+def test_committed_compose_file_is_valid_for_the_installed_compose(docker_engine: None) -> None:
+    """The installed Compose (`docker compose` or docker-compose) accepts the repository's docker-compose.yml."""
+    assert compose_command()
+    ComposeProject(REPO / "docker-compose.yml", "gridledger-test-config").compose("config", "--quiet")
