@@ -8,10 +8,15 @@ consensus type, so a new one (PoW or PoS leader election, for comparison experim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+import grpc
+
 from gridledger.common.channel import ChannelContext
+from gridledger.common.grpcutil import TlsMaterial
+from gridledger.common.metrics import Registry
 from gridledger.common.msp import SigningIdentity
 from gridledger.common.nodeconfig import NodeConfig
 from gridledger.orderer.blockwriter import BlockWriter
@@ -50,6 +55,15 @@ class Consenter(Protocol):
         ...
 
 
+@runtime_checkable
+class ServesCluster(Protocol):
+    """A consenter that talks to the other consenters (raft, bft) serves the Cluster gRPC service; the node adds
+    these handlers to its server, on the same port as AtomicBroadcast (the consenter's host:port in the config)."""
+
+    def rpc_handlers(self) -> Sequence[grpc.GenericRpcHandler]:
+        ...
+
+
 @dataclass(frozen=True)
 class ConsenterSupport:
     """Everything a consenter plugin may use, passed in once so plugins never reach into the node."""
@@ -60,3 +74,5 @@ class ConsenterSupport:
     identity: SigningIdentity
     chain: Chain
     writer: BlockWriter
+    metrics: Registry = field(default_factory=Registry)  # the node's registry, rendered on /metrics
+    tls: TlsMaterial | None = None  # the node's TLS material, for connections to other consenters

@@ -24,7 +24,7 @@ from gridledger.orderer.blockstore import BlockStore, StoreError
 from gridledger.orderer.blockwriter import BlockWriter
 from gridledger.orderer.broadcast import BroadcastService
 from gridledger.orderer.chain import Chain, ChainError
-from gridledger.orderer.consensus import Consenter, ConsenterSupport
+from gridledger.orderer.consensus import Consenter, ConsenterSupport, ServesCluster
 from gridledger.orderer.cutter import BatchLimits
 from gridledger.orderer.deliver import DeliverService
 from gridledger.orderer.plugins import UnsupportedConsensus, create_consenter
@@ -107,12 +107,16 @@ class OrdererNode:
         except (ValueError, StoreError, ChainError) as exc:
             raise StartupError(str(exc)) from None
         writer = BlockWriter(self._chain, material.identity)
-        support = ConsenterSupport(config, context, limits, material.identity, self._chain, writer)
+        support = ConsenterSupport(config, context, limits, material.identity, self._chain, writer, self.metrics,
+                                   material.tls)
         try:
             self._consenter = create_consenter(consensus.type, support)
-        except UnsupportedConsensus as exc:
+        except (UnsupportedConsensus, ValueError) as exc:
             raise StartupError(str(exc)) from None
-        await self._consenter.start()
+        try:
+            await self._consenter.start()
+        except (OSError, ValueError) as exc:  # e.g. the consensus state on disk cannot be opened or read
+            raise StartupError(f"the {consensus.type} consenter cannot start: {exc}") from None
 
         chain = self._chain
         envelopes_total = self.metrics.counter(
@@ -132,6 +136,8 @@ class OrdererNode:
         except (OSError, RuntimeError) as exc:
             raise StartupError(f"cannot listen on {config.listen_host}:{config.port}: {exc}") from None
         self._server.add_generic_rpc_handlers([atomic_broadcast_handler(broadcast, deliver)])
+        if isinstance(self._consenter, ServesCluster):
+            self._server.add_generic_rpc_handlers(list(self._consenter.rpc_handlers()))
         await self._server.start()
 
         if config.operations_port is not None:

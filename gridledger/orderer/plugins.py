@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gridledger.orderer.consensus import Consenter, ConsenterSupport
+from gridledger.orderer.raft import RaftConsenter
 from gridledger.orderer.solo import SoloConsenter
 
 
@@ -17,9 +18,10 @@ class UnsupportedConsensus(ValueError):
 
 PLUGINS: dict[str, Callable[[ConsenterSupport], Consenter]] = {
     "solo": SoloConsenter,
+    "raft": RaftConsenter,
 }
 
-_PLANNED = ("raft", "bft")
+_PLANNED = ("bft",)
 
 
 def create_consenter(kind: str, support: ConsenterSupport) -> Consenter:

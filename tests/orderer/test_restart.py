@@ -93,9 +93,9 @@ def _run_orderer(config: Path) -> tuple[int, list[dict]]:
 
 
 def test_startup_errors_are_clear(dev_crypto: Path, tmp_path: Path) -> None:
-    raft = support.write_node_config(tmp_path / "raft", dev_crypto, support.make_genesis(dev_crypto, "raft"))
-    code, events = _run_orderer(raft)
-    assert code == 1 and "consensus type 'raft' is not implemented" in events[-1]["error"]
+    bft = support.write_node_config(tmp_path / "bft", dev_crypto, support.make_genesis(dev_crypto, "bft"))
+    code, events = _run_orderer(bft)
+    assert code == 1 and "consensus type 'bft' is not implemented" in events[-1]["error"]
 
     broken = support.write_node_config(tmp_path / "broken", dev_crypto, support.make_genesis(dev_crypto))
     (tmp_path / "broken" / "genesis.block").write_bytes(b"not a block")

@@ -1,0 +1,5 @@
+"""Raft ordering: crash-fault-tolerant consensus among the channel's consenters (see consenter.py)."""
+
+from gridledger.orderer.raft.consenter import RaftConsenter
+
+__all__ = ["RaftConsenter"]
