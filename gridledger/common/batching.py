@@ -73,8 +73,9 @@ class BatchingStream(Generic[Item, Reply]):
                 await in_flight.put([future for _, future in batch])
                 yield self._make_request([item for item, _ in batch])
 
-        call = self._open_stream(requests())
+        call = None
         try:
+            call = self._open_stream(requests())
             async for reply in call:
                 futures = await in_flight.get()
                 replies = self._split_reply(reply)
@@ -84,15 +85,20 @@ class BatchingStream(Generic[Item, Reply]):
                     if not future.done():
                         future.set_result(item_reply)
             raise StreamUnavailable("stream closed by the server")
-        except (grpc.aio.AioRpcError, StreamUnavailable) as exc:
-            error = exc if isinstance(exc, StreamUnavailable) else StreamUnavailable(
-                f"{exc.code().name}: {exc.details()}")
+        except Exception as exc:  # any failure (RPC error, closed channel) must reach every waiting caller
+            if isinstance(exc, StreamUnavailable):
+                error = exc
+            elif isinstance(exc, grpc.aio.AioRpcError):
+                error = StreamUnavailable(f"{exc.code().name}: {exc.details()}")
+            else:
+                error = StreamUnavailable(f"{type(exc).__name__}: {exc}")
             log.warning("batching stream failed: %s", error)
             waiting = [f for batch in _drain(in_flight) for f in batch]
             _fail(waiting + [future for _, future in _drain(self._queue)], error)
         finally:
             dead.set()
-            call.cancel()
+            if call is not None:
+                call.cancel()
 
 
 def _drain(queue: asyncio.Queue) -> list:

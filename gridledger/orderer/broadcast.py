@@ -42,17 +42,40 @@ class BroadcastService:
 
     async def broadcast(self, requests: AsyncIterator[bytes],
                         context: grpc.aio.ServicerContext) -> AsyncIterator[orderer_pb2.BroadcastResponse]:
-        """The stream handler; requests arrive as raw bytes so that parse errors are ours to answer."""
-        async for raw in requests:
+        """The stream handler; requests arrive as raw bytes so that parse errors are ours to answer.
+
+        Batches are pipelined: each is validated and handed to the consenter in arrival order, but the stream does
+        not wait for one batch's outcome (under Raft: its block committing) before taking the next, so one client
+        stream can fill a block; answers still go out in order.
+        """
+        pending: asyncio.Queue[asyncio.Task | None] = asyncio.Queue()
+
+        async def take_batches() -> None:
             try:
-                batch = orderer_pb2.EnvelopeBatch.FromString(raw)
-            except Exception as exc:  # DecodeError, bad UTF-8, ...
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                    f"broadcast message of {len(raw)} bytes is not a valid EnvelopeBatch ({exc})")
-            yield await self.process(batch)
+                async for raw in requests:
+                    try:
+                        batch = orderer_pb2.EnvelopeBatch.FromString(raw)
+                    except Exception as exc:  # DecodeError, bad UTF-8, ...
+                        await pending.put(asyncio.create_task(_refuse(context, len(raw), exc)))
+                        return
+                    verdicts, accepted = await self._validate(batch)
+                    await pending.put(asyncio.create_task(self._finish(verdicts, accepted)))
+            finally:
+                await pending.put(None)
+
+        reader = asyncio.create_task(take_batches())
+        try:
+            while (task := await pending.get()) is not None:
+                yield await task
+        finally:
+            reader.cancel()
 
     async def process(self, batch: orderer_pb2.EnvelopeBatch) -> orderer_pb2.BroadcastResponse:
         """Validate, submit the valid envelopes in one call, and answer every envelope in order."""
+        verdicts, accepted = await self._validate(batch)
+        return await self._finish(verdicts, accepted)
+
+    async def _validate(self, batch: orderer_pb2.EnvelopeBatch) -> tuple[list[Verdict], list[bytes]]:
         verdicts: list[Verdict] = []
         accepted: list[bytes] = []
         for index, envelope in enumerate(batch.envelopes):
@@ -63,6 +86,9 @@ class BroadcastService:
                 accepted.append(data)
             if index % YIELD_EVERY == YIELD_EVERY - 1:
                 await asyncio.sleep(0)
+        return verdicts, accepted
+
+    async def _finish(self, verdicts: list[Verdict], accepted: list[bytes]) -> orderer_pb2.BroadcastResponse:
         if accepted:
             refusal = await self._submit(accepted)
             if refusal is not None:
@@ -85,3 +111,9 @@ class BroadcastService:
                       envelopes=len(envelopes))
             return Verdict(SERVICE_UNAVAILABLE, "the orderer failed to accept the envelopes; retry later")
         return None
+
+
+async def _refuse(context: grpc.aio.ServicerContext, size: int, exc: Exception) -> orderer_pb2.BroadcastResponse:
+    await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                        f"broadcast message of {size} bytes is not a valid EnvelopeBatch ({exc})")
+    raise AssertionError("abort returns only by raising")

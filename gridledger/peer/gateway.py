@@ -71,7 +71,11 @@ class OrdererClient:
                                           lambda reply: reply.results)
         return self._stream
 
-    async def _rotate(self) -> None:
+    async def _rotate(self, failed: BatchingStream) -> None:
+        """Move to the next orderer, once per failed stream: concurrent callers that saw the same failure must
+        not each advance the ring and close the stream the first of them just opened."""
+        if self._stream is not failed:
+            return
         await self.close()
         self._current += 1
 
@@ -79,16 +83,17 @@ class OrdererClient:
         """Send to one orderer; on an unavailable stream or orderer try the next, once around the ring."""
         last = "no orderer reachable"
         for _ in range(len(self._orderers)):
+            stream = self._connect()
             try:
-                result = await self._connect().call(envelope)
+                result = await stream.call(envelope)
             except StreamUnavailable as exc:
                 last = str(exc)
-                await self._rotate()
+                await self._rotate(stream)
                 continue
             if result.status != orderer_pb2.SERVICE_UNAVAILABLE:
                 return result
             last = result.info
-            await self._rotate()
+            await self._rotate(stream)
         return orderer_pb2.BroadcastResult(status=orderer_pb2.SERVICE_UNAVAILABLE, info=last)
 
     async def close(self) -> None:

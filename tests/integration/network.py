@@ -31,17 +31,23 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def write_network(folder: Path, orgs: int, peers_per_org: int, batch_timeout_ms: int = 300) -> Path:
-    ports = iter(free_ports(2 + 2 * orgs * peers_per_org))
+def write_network(folder: Path, orgs: int, peers_per_org: int, batch_timeout_ms: int = 300,
+                  orderers: int = 1) -> Path:
+    """A network definition on free ports: solo with one orderer, Raft (fast test timings) with 3 or 5."""
+    ports = iter(free_ports(2 * orderers + 2 * orgs * peers_per_org))
+    consensus = {"type": "solo"} if orderers == 1 else {
+        "type": "raft", "raft": {"tick_interval_ms": 50, "election_tick": 10, "heartbeat_tick": 1,
+                                 "snapshot_interval_blocks": 20}}
     definition = {
         "name": "itest",
         "channel": "energy",
         "orderer_org": {"msp_id": "OrdererMSP",
-                        "orderers": [{"name": "orderer0", "port": next(ports), "operations_port": next(ports)}]},
+                        "orderers": [{"name": f"orderer{i}", "port": next(ports), "operations_port": next(ports)}
+                                     for i in range(orderers)]},
         "peer_orgs": [{"msp_id": f"Org{o}MSP", "clients": ["user1"],
                        "peers": [{"name": f"peer{p}-org{o}", "port": next(ports), "operations_port": next(ports)}
                                  for p in range(peers_per_org)]} for o in range(1, orgs + 1)],
-        "consensus": {"type": "solo"},
+        "consensus": consensus,
         "batch": {"max_message_count": 100, "batch_timeout_ms": batch_timeout_ms},
         "policies": {"endorsement": TWO_ORGS if orgs > 1 else "ANY"},
     }
@@ -51,8 +57,8 @@ def write_network(folder: Path, orgs: int, peers_per_org: int, batch_timeout_ms:
 
 
 class ItNetwork:
-    def __init__(self, folder: Path, orgs: int, peers_per_org: int) -> None:
-        self.network_file = write_network(folder, orgs, peers_per_org)
+    def __init__(self, folder: Path, orgs: int, peers_per_org: int, orderers: int = 1) -> None:
+        self.network_file = write_network(folder, orgs, peers_per_org, orderers=orderers)
         self.local = LocalNetwork(folder / "data")
 
     def up(self) -> None:
@@ -71,8 +77,8 @@ class ItNetwork:
 
 
 @contextmanager
-def running_network(folder: Path, orgs: int = 2, peers_per_org: int = 2) -> Iterator[ItNetwork]:
-    net = ItNetwork(folder, orgs, peers_per_org)
+def running_network(folder: Path, orgs: int = 2, peers_per_org: int = 2, orderers: int = 1) -> Iterator[ItNetwork]:
+    net = ItNetwork(folder, orgs, peers_per_org, orderers)
     try:
         net.up()
         yield net
