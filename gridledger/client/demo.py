@@ -1,5 +1,6 @@
-"""`gridledger demo`: the main job in one command. Starts dev.yaml as local processes, deploys the kv chaincode,
-runs a few transactions and a short burst of concurrent writes, verifies the ledger, prints a summary, stops.
+"""`gridledger demo`: the main job in one command. Starts default.yaml (3 Raft orderers, 2 orgs x 2 peers) as
+local processes, deploys the kv chaincode, runs a few transactions and a short burst of concurrent writes, verifies
+the ledger, prints a summary, and stops the network.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ async def _scenario(clients: NetworkClients, burst: int) -> Table:
     return table
 
 
-def demo(network: Path = typer.Option(Path("deploy/networks/dev.yaml"), "--network"),
+def demo(network: Path = typer.Option(Path("deploy/networks/default.yaml"), "--network"),
          data_dir: Path = typer.Option(Path(".gridledger/demo"), "--data-dir"),
          burst: int = typer.Option(200, "--burst", help="how many concurrent writes to time"),
          keep: bool = typer.Option(False, "--keep", help="leave the network running afterwards")) -> None:
