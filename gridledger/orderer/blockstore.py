@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plyvel
+from gridledger.common.leveldb import open_db
 
 _BLOCK = b"b"  # b"b" + number (8 bytes big-endian) -> serialized Block; big-endian keeps LevelDB order = chain order
 _HEIGHT = b"h"  # number of blocks, 8 bytes big-endian
@@ -28,14 +28,7 @@ class BlockStore:
     """Appends and reads serialized blocks. Safe to call from one writer thread and any number of readers."""
 
     def __init__(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = plyvel.DB(str(path), create_if_missing=True)
-        except plyvel.IOError as exc:
-            raise StoreError(f"cannot open the block store in {path}: {exc} (is another orderer using this "
-                             "data_dir?)") from None
-        except plyvel.CorruptionError as exc:
-            raise StoreError(f"the block store in {path} is corrupt: {exc}") from None
+        self._db = open_db(path, "the block store", StoreError)
         self._path = path
         self._height = self._load_height()
 

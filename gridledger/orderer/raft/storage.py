@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plyvel
-
+from gridledger.common.leveldb import open_db
 from gridledger.orderer.raft.core import PersistentState, Ready
 from gridledger.v1 import raft_pb2
 
@@ -39,14 +38,7 @@ class RaftStorage:
     """Loads the state at start and persists every Ready; used from one thread at a time."""
 
     def __init__(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = plyvel.DB(str(path), create_if_missing=True)
-        except plyvel.IOError as exc:
-            raise RaftStorageError(f"cannot open the raft state in {path}: {exc} (is another orderer using this "
-                                   "data_dir?)") from None
-        except plyvel.CorruptionError as exc:
-            raise RaftStorageError(f"the raft state in {path} is corrupt: {exc}") from None
+        self._db = open_db(path, "the raft state", RaftStorageError)
         self._path = path
         self._offset = 0
         self._last = 0
