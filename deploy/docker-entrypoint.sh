@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entry point of the gridledger image: the first word of the command picks the role.
 #   peer | orderer      run that node with the config at $GRIDLEDGER_CONFIG (default /etc/gridledger/node.json)
+#   rest                an org's REST service: python -m gridledger.services.rest ARGS (--org, --port, ...)
 #   gridledger | cli    the command line, e.g. `docker run --rm gridledger cli --help`
 #   anything else       run it as given (python, sh, ...)
 set -eu
@@ -17,12 +18,16 @@ case "${1:-}" in
         fi
         exec python -m "gridledger.$role" --config "$config" "$@"
         ;;
+    rest)
+        shift
+        exec python -m gridledger.services.rest "$@"
+        ;;
     gridledger | cli)
         shift
         exec gridledger "$@"
         ;;
     "" | -h | --help)
-        echo "usage: docker run IMAGE peer|orderer|cli [ARGS...]  (or any command)" >&2
+        echo "usage: docker run IMAGE peer|orderer|rest|cli [ARGS...]  (or any command)" >&2
         exit 0
         ;;
     *)

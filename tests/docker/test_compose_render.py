@@ -42,8 +42,9 @@ def test_one_hardened_service_per_node(network_file: Path) -> None:
     network = load_network(network_file)
     project = yaml.safe_load(render(network, "./nodes", str(network_file)))
     nodes = network.all_nodes()
-    assert list(project["services"]) == [node.name for _, _, node in nodes]
-    assert set(project["volumes"]) == {f"{node.name}-data" for _, _, node in nodes}
+    rest = [f"rest-{m.lower()}" for m in network.peer_msp_ids]
+    assert list(project["services"]) == [node.name for _, _, node in nodes] + rest
+    assert set(project["volumes"]) == {f"{name}-data" for name in [n.name for _, _, n in nodes] + rest}
     for _msp_id, role, node in nodes:
         service = project["services"][node.name]
         assert service["command"] == [role]
@@ -60,10 +61,28 @@ def test_one_hardened_service_per_node(network_file: Path) -> None:
             assert service["depends_on"] == [o.name for o in network.orderer_org.orderers]
 
 
-def test_rest_services_are_an_empty_extension_point() -> None:
-    network = load_network(DEFAULT)
-    assert rest_services(network, "./nodes") == {}
-    assert not any(name.startswith("rest") for name in render_project(network, "./nodes")["services"])
+@pytest.mark.parametrize("network_file", [DEFAULT, SOLO_2X2], ids=["default", "solo-2x2"])
+def test_one_rest_service_per_peer_org(network_file: Path) -> None:
+    """Same image, role rest, its org's first peer by service name, the local runner's port on loopback."""
+    network = load_network(network_file)
+    services = rest_services(network, "./nodes")
+    assert list(services) == [f"rest-{m.lower()}" for m in network.peer_msp_ids]
+    for org in network.peer_orgs:
+        name = f"rest-{org.msp_id.lower()}"
+        service, first = services[name], org.peers[0]
+        port = first.operations_port + 1000
+        command = service["command"]
+        assert command[0] == "rest" and command[command.index("--org") + 1] == org.msp_id
+        assert command[command.index("--peer-address") + 1] == f"{first.name}:{first.port}"
+        assert command[command.index("--port") + 1] == str(port)
+        assert command[command.index("--data-dir") + 1] == DATA_DIR
+        assert service["ports"] == [f"127.0.0.1:{port}:{port}"]
+        assert service["depends_on"] == [first.name]
+        assert service["volumes"] == [f"./nodes/{name}:{CONFIG_DIR}:ro", f"{name}-data:{DATA_DIR}",
+                                      f"./nodes/{name}/crypto:{DATA_DIR}/crypto:ro"]
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
+        assert f"127.0.0.1:{port}/healthz" in service["healthcheck"]["test"][-1]
+    assert set(services) <= set(render_project(network, "./nodes")["services"])
 
 
 def test_healthcheck_without_operations_port_connects_to_grpc(tmp_path: Path) -> None:

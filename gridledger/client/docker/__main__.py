@@ -4,7 +4,7 @@ docker-compose.yml, usable without the `gridledger` command.
     render   --network FILE [--data-dir DIR] [--out FILE]   the compose file (stdout by default)
     prepare  --network FILE [--data-dir DIR] [--project NAME] [--compose-file FILE]
              crypto material, genesis block and node folders; checks FILE is the current rendering
-    wait     [--data-dir DIR] [--timeout SECONDS]           until every node's container is healthy
+    wait     [--data-dir DIR] [--timeout SECONDS]           until every node's and REST service's container is healthy
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ def _prepare(args: argparse.Namespace) -> None:
 
 
 def _wait(args: argparse.Namespace) -> None:
-    for status in DockerNetwork(args.data_dir).wait_healthy(args.timeout):
+    docker = DockerNetwork(args.data_dir)
+    for status in docker.wait_healthy(args.timeout):
         height = "-" if status.height is None else status.height
         print(f"{status.name:<16} {status.role:<8} {status.address:<16} healthy  height {height}", file=sys.stderr)
+    for msp_id, url in docker.rest_urls().items():
+        print(f"{'rest ' + msp_id:<16} {'rest':<8} {url:<16} healthy", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

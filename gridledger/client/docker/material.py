@@ -13,12 +13,16 @@
             genesis.block
             crypto/<msp>/members/<node>/       its own signing and TLS keys and certificates
             crypto/<msp>/tlsca/cert.pem        the TLS CA certificate of every organisation it trusts
+        nodes/rest-<org>/                      a peer org's REST service, read-only at /etc/gridledger:
+            network.yaml                       the network definition
+            crypto/<msp>/members/admin/        the org admin (TLS client of the gateway peer)
+            crypto/<msp>/ca/                   the org CA, which issues identities when users are enrolled
+            crypto/<msp>/tlsca/cert.pem        every organisation's TLS CA certificate
 
-A node folder holds only that node's keys. Its files are world-readable (0644, folders 0755) because the container
-runs as an unprivileged user whose uid is not the host user's; the 0700 `containers/` folder above them keeps other
-host users out. Preparing again keeps existing crypto material and the genesis block (running nodes have committed
-it) and rewrites only node files whose content changed.
-"""
+A node folder holds only that node's keys (a REST folder its org's admin and CA keys). Its files are world-readable
+(0644, folders 0755) because the container runs as an unprivileged user whose uid is not the host user's; the 0700
+`containers/` folder above them keeps other host users out. Preparing again keeps existing crypto material and the
+genesis block (running nodes have committed it) and rewrites only node files whose content changed."""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridledger.client.docker.render import CONFIG_DIR, DATA_DIR
+from gridledger.client.docker.render import CONFIG_DIR, DATA_DIR, REST_NETWORK_FILE, rest_service_name
 from gridledger.client.localnet import NetworkError
 from gridledger.common import channel, cryptogen
 from gridledger.common.netconfig import NetworkDefinition, load_network
@@ -120,6 +124,8 @@ def prepare(network_file: Path, data_dir: Path) -> tuple[NetworkDefinition, Layo
     genesis = layout.genesis_path.read_bytes()
     for config in container_node_configs(network):
         write_node_folder(layout, config, genesis)
+    for msp_id in network.peer_msp_ids:
+        write_rest_folder(layout, network, msp_id, network_file.read_bytes())
     return network, layout
 
 
@@ -134,6 +140,26 @@ def write_node_folder(layout: Layout, config: NodeConfig, genesis: bytes) -> Pat
     for msp_id in config.trusted_orgs:
         _sync(folder / "crypto" / msp_id / "tlsca" / "cert.pem",
               (layout.crypto_dir / msp_id / "tlsca" / "cert.pem").read_bytes(), 0o644)
+    for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        path.chmod(0o755)
+    return folder
+
+
+def write_rest_folder(layout: Layout, network: NetworkDefinition, msp_id: str, definition: bytes) -> Path:
+    """The org's REST service folder: the network definition, the org admin (the service's TLS client and chain
+    reader), the org CA (to issue identities at enrolment) and every org's TLS CA certificate."""
+    folder = layout.node_dir(rest_service_name(msp_id))
+    _sync(folder / REST_NETWORK_FILE, definition, 0o644)
+    source = cryptogen.member_dir(layout.crypto_dir, msp_id, "admin")
+    target = cryptogen.member_dir(folder / "crypto", msp_id, "admin")
+    for name in MEMBER_FILES:
+        _sync(target / name, (source / name).read_bytes(), 0o644)
+    for name in ("cert.pem", "key.pem"):
+        _sync(folder / "crypto" / msp_id / "ca" / name, (layout.crypto_dir / msp_id / "ca" / name).read_bytes(),
+              0o644)
+    for org in [network.orderer_org.msp_id, *network.peer_msp_ids]:
+        _sync(folder / "crypto" / org / "tlsca" / "cert.pem",
+              (layout.crypto_dir / org / "tlsca" / "cert.pem").read_bytes(), 0o644)
     for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
         path.chmod(0o755)
     return folder

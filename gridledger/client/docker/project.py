@@ -2,10 +2,9 @@
 installed, driven through the command line; container state comes from `docker inspect`.
 
 `DockerNetwork` is what `gridledger network up|status|down --docker` use: prepare the host material (material.py),
-render the compose file (render.py), start it, and wait until Docker reports every node healthy. Containers carry
-Compose's project label, so a project name with the `gridledger-` prefix keeps parallel runs and the user's own
-projects apart.
-"""
+render the compose file (render.py), start it, and wait until Docker reports every node and REST service healthy.
+Containers carry Compose's project label, so a project name with the `gridledger-` prefix keeps parallel runs and
+the user's own projects apart."""
 
 from __future__ import annotations
 
@@ -22,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from gridledger.client.docker.material import DockerError, Layout, prepare
-from gridledger.client.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE, render
-from gridledger.client.localnet import DEFAULT_DATA_DIR, NodeStatus
+from gridledger.client.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE, render, rest_service_name
+from gridledger.client.localnet import DEFAULT_DATA_DIR, NodeStatus, preferred_rest_port
 from gridledger.common.netconfig import NetworkDefinition, load_network
 
 HOST = "127.0.0.1"
@@ -222,9 +221,16 @@ class DockerNetwork:
         return self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float = 180.0) -> list[NodeStatus]:
+        """Until every node and every REST service is healthy; the nodes' status."""
         network = self.definition()
-        self.project().wait_healthy([node.name for _, _, node in network.all_nodes()], timeout)
+        services = [node.name for _, _, node in network.all_nodes()]
+        self.project().wait_healthy(services + [rest_service_name(m) for m in network.peer_msp_ids], timeout)
         return self.status()
+
+    def rest_urls(self) -> dict[str, str]:
+        """Each peer org's REST service URL on the host, by MSP id."""
+        network = self.definition()
+        return {m: f"http://{HOST}:{preferred_rest_port(network, m)}" for m in network.peer_msp_ids}
 
     def status(self) -> list[NodeStatus]:
         network = self.definition()

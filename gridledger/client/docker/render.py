@@ -2,12 +2,11 @@
 `docker-compose` 1.29 alike): one service per orderer and peer, named after the node, on one project network.
 
 Each service runs the gridledger image with its role as the command, mounts its node folder (node config, genesis
-block, its own keys and the TLS CA certificates; see material.py) read-only at /etc/gridledger and a named volume
-at /var/lib/gridledger, publishes its gRPC and operations ports on 127.0.0.1 under the network definition's numbers
-(so host-side clients find peers exactly as they do for local processes), is health-checked through GET /healthz
-on its operations port and restarts unless stopped. The output depends only on its arguments, so the committed
-docker-compose.yml can be compared with a fresh rendering.
-"""
+block, its own keys and the TLS CA certificates; see material.py) read-only at /etc/gridledger and a named volume at
+/var/lib/gridledger, publishes its gRPC and operations ports on 127.0.0.1 under the network definition's numbers (so
+host-side clients find peers exactly as they do for local processes), is health-checked through GET /healthz on its
+operations port and restarts unless stopped. Each peer org also gets a REST service (rest_services). The output
+depends only on its arguments, so the committed docker-compose.yml can be compared with a fresh rendering."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from gridledger.client.localnet import preferred_rest_port
 from gridledger.common.netconfig import NetworkDefinition, Node
 
 CONFIG_DIR = "/etc/gridledger"  # node config, genesis block and crypto material (read-only)
@@ -25,6 +25,7 @@ IMAGE_VARIABLE = "GRIDLEDGER_IMAGE"
 DEFAULT_IMAGE = "gridledger:latest"
 PROJECT_NETWORK = "ledger"
 LABEL_PREFIX = "org.gridledger"
+REST_NETWORK_FILE = "network.yaml"  # the network definition in a REST service's folder
 
 HEALTHCHECK_TIMING = {"interval": "5s", "timeout": "3s", "retries": 3, "start_period": "60s"}
 LOGGING = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
@@ -83,17 +84,52 @@ def node_service(role: str, msp_id: str, node: Node, material_dir: str, depends_
     return service
 
 
-def rest_services(network: NetworkDefinition, material_dir: str) -> dict[str, dict[str, Any]]:
-    """Extension point: one REST service per peer org, once the REST service (gridledger/services) exists.
+def rest_service_name(msp_id: str) -> str:
+    return f"rest-{msp_id.lower()}"
 
-    Each would be named `rest-<org>` (lower case), run `command: [rest]` (a new role in deploy/docker-entrypoint.sh),
-    depend on its org's peers, mount a folder with its org's client identities read-only (written by
-    material.prepare next to the node folders), talk to its org's peers by service name, keep its users in a named
-    volume, and publish its HTTP port (the local runner's port rule, so host clients find it at the same URL) on
-    127.0.0.1 with a healthcheck on its own health endpoint. `gridledger network status --json` lists them under
-    "rest". There is no REST service yet, so: none.
+
+def rest_services(network: NetworkDefinition, material_dir: str) -> dict[str, dict[str, Any]]:
+    """One REST service per peer org, named `rest-<org>` (lower case): the same image with role `rest`.
+
+    Its folder `<material_dir>/rest-<org>/` (material.write_rest_folder) holds the network definition and the org's
+    admin, CA and every org's TLS CA certificate; it is mounted read-only at /etc/gridledger, and its crypto/ again
+    at /var/lib/gridledger/crypto, because the service finds crypto material inside its data folder. The data
+    folder /var/lib/gridledger is a named volume owned by the image's user: users, wallet and passphrase live
+    there, and `docker compose exec rest-<org> gridledger rest enroll ...` enrols users into it (the service reads
+    the user store on every request, so no restart is needed). It talks to its org's first peer by service name
+    and publishes its HTTP port on 127.0.0.1 under the local runner's rule (first peer's operations port + 1000).
     """
-    return {}
+    services: dict[str, dict[str, Any]] = {}
+    for org in network.peer_orgs:
+        name = rest_service_name(org.msp_id)
+        first = org.peers[0]
+        port = preferred_rest_port(network, org.msp_id)
+        folder = material_path(material_dir, name)
+        probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/healthz', timeout=2)"
+        services[name] = {
+            "image": f"${{{IMAGE_VARIABLE}:-{DEFAULT_IMAGE}}}",
+            "command": ["rest", "--org", org.msp_id, "--host", "0.0.0.0", "--port", str(port),
+                        "--data-dir", DATA_DIR, "--network", f"{CONFIG_DIR}/{REST_NETWORK_FILE}",
+                        "--peer-address", f"{first.name}:{first.port}"],
+            "hostname": name,
+            "init": True,
+            "restart": "unless-stopped",
+            "read_only": True,
+            "tmpfs": ["/tmp"],
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges:true"],
+            "labels": {f"{LABEL_PREFIX}.node": name, f"{LABEL_PREFIX}.role": "rest",
+                       f"{LABEL_PREFIX}.org": org.msp_id},
+            "depends_on": [first.name],
+            "ports": [f"127.0.0.1:{port}:{port}"],
+            "volumes": [f"{folder}:{CONFIG_DIR}:ro",
+                        f"{data_volume(name)}:{DATA_DIR}",
+                        f"{folder}/crypto:{DATA_DIR}/crypto:ro"],
+            "networks": [PROJECT_NETWORK],
+            "healthcheck": {"test": ["CMD", "python", "-S", "-c", probe], **HEALTHCHECK_TIMING},
+            "logging": copy.deepcopy(LOGGING),
+        }
+    return services
 
 
 def render_project(network: NetworkDefinition, material_dir: str) -> dict[str, Any]:
@@ -106,7 +142,8 @@ def render_project(network: NetworkDefinition, material_dir: str) -> dict[str, A
     return {
         "services": services,
         "networks": {PROJECT_NETWORK: {}},
-        "volumes": {data_volume(node.name): {} for _, _, node in network.all_nodes()},
+        "volumes": {**{data_volume(node.name): {} for _, _, node in network.all_nodes()},
+                    **{data_volume(rest_service_name(org.msp_id)): {} for org in network.peer_orgs}},
     }
 
 
