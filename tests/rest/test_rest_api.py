@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 
 import httpx
 import pytest
@@ -13,9 +14,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
+from hypothesis import HealthCheck, Phase, given, settings
 
 from gridledger.client.sdk import FileWallet, WrongPassphrase
 from tests.rest.conftest import RestNetwork
+from tests.rest.openapi_strategies import NO_BODY, operations, requests
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
@@ -180,6 +183,83 @@ def test_offline_signing_round_trip_with_a_client_held_key(rest_network: RestNet
             other = bob_http.post("/v1/transactions/prepare", json={"chaincode": "kv", "function": "put",
                                                                     "args": ["a", "b"]}).json()["tx_id"]
         _problem(http.post(f"/v1/transactions/{other}/endorse", json={"signature": _sign(key, "AAAA")}), 403)
+
+
+def test_revoked_token_is_401_and_the_running_service_notices_at_once(rest_network: RestNetwork) -> None:
+    token = rest_network.enroll("carol")
+    with rest_network.client(token) as http:
+        assert http.get("/v1/users/me").json()["user"] == "carol"
+        code, _, err = rest_network.cli("rest", "revoke", "carol", "--org", "Org1MSP")
+        assert code == 0 and "revoked 1 token(s) of carol" in err
+        refused = http.get("/v1/users/me")  # same process, no restart
+        problem = _problem(refused, 401)
+        assert problem["title"] == "Token revoked" and problem["type"].endswith("revoked-token")
+        assert "revoked" in problem["detail"] and "gridledger rest enroll carol --org Org1MSP" in problem["detail"]
+        assert refused.headers["www-authenticate"] == "Bearer"
+    assert rest_network.cli("rest", "revoke", "carol", "--org", "Org1MSP")[0] == 1  # no longer enrolled
+    again = rest_network.enroll("carol")  # re-enrolment gives a new token; the old one stays revoked
+    with rest_network.client(again) as http:
+        assert http.get("/v1/users/me").status_code == 200
+    with rest_network.client(token) as http:
+        assert _problem(http.get("/v1/users/me"), 401)["title"] == "Token revoked"
+
+
+def test_wrong_signatures_are_refused_and_nothing_is_committed(rest_network: RestNetwork, alice: str,
+                                                               tmp_path) -> None:
+    key, other = ed25519.Ed25519PrivateKey.generate(), ed25519.Ed25519PrivateKey.generate()
+    (tmp_path / "dave.csr").write_text(_csr(key, "dave"))
+    dave = rest_network.enroll("dave", "--csr", str(tmp_path / "dave.csr"))
+    garbage = base64.b64encode(os.urandom(64)).decode()
+
+    def not_committed(tx_id: str, step: str) -> None:
+        with rest_network.client(dave) as http:
+            assert http.get(f"/v1/transactions/{tx_id}").json()["status"] == step
+        with rest_network.client(alice) as http:  # the ledger does not know it; the key was never written
+            assert _problem(http.get(f"/v1/transactions/{tx_id}", params={"wait": 1}), 404)
+            _problem(http.post("/v1/chaincodes/kv/evaluate", json={"function": "get", "args": ["unsigned"]}), 400)
+
+    with rest_network.client(dave) as http:
+        prepared = http.post("/v1/transactions/prepare", json={"chaincode": "kv", "function": "put",
+                                                               "args": ["unsigned", "forged"]}).json()
+        tx_id, proposal = prepared["tx_id"], prepared["proposal"]
+        for signature in (_sign(other, proposal), garbage):
+            bad = _problem(http.post(f"/v1/transactions/{tx_id}/endorse", json={"signature": signature}), 400)
+            assert bad["title"] == "Bad signature" and "over the proposal" in bad["detail"]
+        not_committed(tx_id, "prepared")
+        endorsed = http.post(f"/v1/transactions/{tx_id}/endorse", json={"signature": _sign(key, proposal)})
+        assert endorsed.status_code == 200, endorsed.text
+        payload = endorsed.json()["payload"]
+        for signature in (_sign(other, payload), _sign(key, proposal), garbage):  # wrong key, message, bytes
+            bad = _problem(http.post(f"/v1/transactions/{tx_id}/submit", json={"signature": signature}), 400)
+            assert bad["title"] == "Bad signature" and "over the transaction payload" in bad["detail"]
+    not_committed(tx_id, "endorsed")
+
+
+def test_openapi_surface_never_fails_with_5xx(rest_network: RestNetwork) -> None:
+    """Requests generated from the service's own OpenAPI document, valid and junk, with a token holding every
+    right: the service answers 2xx, or 4xx as a problem document; never 5xx while the network is up."""
+    token = rest_network.enroll("fuzzer", "--admin")
+    with rest_network.client(token) as http:
+        document = http.get("/openapi.json").json()
+        chosen = operations(document)
+        assert len(chosen) >= 10, [str(o) for o in chosen]
+
+        @settings(max_examples=100, deadline=None, database=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(requests(document, chosen, {"name": ("kv", "fuzzer", "alice")}))
+        def check(request: tuple) -> None:
+            operation, path, body = request
+            options = {} if body is NO_BODY else {"json": body}
+            response = http.request(operation.method.upper(), path, **options)
+            where = f"{operation} as {operation.method.upper()} {path} {body!r:.300}: {response.text[:500]}"
+            if response.status_code >= 500:
+                assert response.status_code in (503, 504) and "retry-after" in response.headers, where
+            if 400 <= response.status_code < 600:
+                assert response.headers.get("content-type", "").startswith(PROBLEM), where
+                problem = response.json()
+                assert problem.get("title") and problem.get("detail"), where
+
+        check()
 
 
 def test_service_wallet_holds_no_clear_key(rest_network: RestNetwork, alice: str) -> None:

@@ -67,3 +67,16 @@ def test_certificates_must_be_org_clients_and_csrs_ed25519(tmp_path) -> None:
         x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x")])).sign(ecdsa, hashes.SHA256())
     with pytest.raises(UserError, match="Ed25519"):
         issue_for_csr(ca, "dave", ec_csr.public_bytes(serialization.Encoding.PEM))
+
+
+def test_revoked_tokens_are_refused_by_a_store_that_was_already_loaded(tmp_path) -> None:
+    admin, service = UserStore(tmp_path), UserStore(tmp_path)  # the CLI and the running service
+    token = admin.add("alice", "Org1MSP", ("submit",), None, custodial=False)
+    assert service.authenticate(token).name == "alice" and service.revoked(token) is None
+    assert admin.revoke("alice") == 1
+    assert service.authenticate(token) is None and service.revoked(token).user == "alice"
+    assert service.get("alice") is None and token not in (tmp_path / "users.json").read_text()
+    fresh = admin.add("alice", "Org1MSP", ("submit",), None, custodial=False)  # enrolled again
+    assert service.authenticate(fresh).name == "alice" and service.revoked(token) is not None
+    with pytest.raises(UserError, match="no user 'bob'"):
+        admin.revoke("bob")

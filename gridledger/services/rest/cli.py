@@ -1,4 +1,5 @@
-"""`gridledger rest serve|enroll|register|users`, and `python -m gridledger.services.rest` (what `network up` runs).
+"""`gridledger rest serve|enroll|revoke|register|users`, and `python -m gridledger.services.rest` (what
+`network up` runs).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from gridledger.client.sdk.wallet import FileWallet
 from gridledger.common.netconfig import NetworkConfigError, NetworkDefinition, load_network
 from gridledger.services.rest.config import RestConfig, read_passphrase, rest_dir
 from gridledger.services.rest.enrol import enroll, register_certificate
-from gridledger.services.rest.users import DEFAULT_SCOPES, SCOPES, UserError, UserStore
+from gridledger.services.rest.users import DEFAULT_SCOPES, SCOPES, UnknownUser, UserError, UserStore
 
 rest_app = typer.Typer(help="The organisation's REST API service and its users.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -135,6 +136,21 @@ def enroll_command(
         print(done.certificate_pem, end="")
     err.print("API token (shown only now; keep it secret):")
     print(done.token)
+
+
+@rest_app.command("revoke")
+def revoke_command(user: str = typer.Argument(..., help="the enrolled user"), org: str = Org,
+                   data_dir: Path = DataDir) -> None:
+    """Revoke a user's API token(s) at once (a running service refuses them from its next request) and remove the
+    user; enrol them again for a new token."""
+    try:
+        count = UserStore(rest_dir(data_dir.resolve(), org)).revoke(user)
+    except UnknownUser as exc:
+        raise _fail(f"{exc} for {org}") from None
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"revoked {count} token(s) of {user} for {org}; `gridledger rest enroll {user} --org {org}` gives "
+              "them a new one")
 
 
 @rest_app.command("register")

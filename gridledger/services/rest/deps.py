@@ -36,6 +36,12 @@ async def authenticated(credentials: Annotated[HTTPAuthorizationCredentials | No
                       headers=_CHALLENGE)
     user = backend.users.authenticate(credentials.credentials)
     if user is None:
+        revoked = backend.users.revoked(credentials.credentials)
+        if revoked is not None:
+            raise Problem(401, "revoked-token", "Token revoked",
+                          f"this token of user {revoked.user} was revoked by an org admin on {revoked.revoked_at}; "
+                          f"ask an org admin to enrol you again (`gridledger rest enroll {revoked.user} --org "
+                          f"{backend.config.msp_id}`) for a new token", headers=_CHALLENGE)
         raise Problem(401, "invalid-token", "Invalid token", "the bearer token belongs to no enrolled user",
                       headers=_CHALLENGE)
     return user
