@@ -23,6 +23,9 @@ from gridledger.peer.endorser import Endorser, ProposalError, parse_signed_propo
 from gridledger.v1 import orderer_pb2, orderer_pb2_grpc, peer_pb2, peer_pb2_grpc, transaction_pb2
 
 log = logging.getLogger(__name__)
+# Endorsers that disagree are asked again a few times: right after a commit one of them may be a block behind.
+MISMATCH_ATTEMPTS = 4
+MISMATCH_PAUSE_S = 0.1
 
 
 class GatewayError(Exception):
@@ -168,20 +171,26 @@ class GatewayCore:
                                f"policy of {parsed.invocation.chaincode!r}")
         failure = ""
         for orgs in candidates:
-            results = await asyncio.gather(*(self._endorse_in(o, request.proposal) for o in sorted(orgs)),
-                                           return_exceptions=True)
-            errors = [r for r in results if isinstance(r, BaseException)]
-            if errors:
-                failure = "; ".join(str(e) for e in errors)
-                continue
-            rejected = [r for r in results if r.response.status >= 400]
-            if rejected:
-                return peer_pb2.EndorseResponse(result=rejected[0].response)
-            try:
-                prepared = txbuilder.transaction_payload(parsed.header_bytes, parsed.proposal.invocation, results)
-            except txbuilder.EndorsementMismatch as exc:
-                raise GatewayError(grpc.StatusCode.ABORTED, str(exc)) from None
-            return peer_pb2.EndorseResponse(prepared_payload=prepared, result=results[0].response)
+            for attempt in range(MISMATCH_ATTEMPTS):
+                results = await asyncio.gather(*(self._endorse_in(o, request.proposal) for o in sorted(orgs)),
+                                               return_exceptions=True)
+                errors = [r for r in results if isinstance(r, BaseException)]
+                if errors:
+                    failure = "; ".join(str(e) for e in errors)
+                    break
+                rejected = [r for r in results if r.response.status >= 400]
+                if rejected:
+                    return peer_pb2.EndorseResponse(result=rejected[0].response)
+                try:
+                    prepared = txbuilder.transaction_payload(parsed.header_bytes, parsed.proposal.invocation,
+                                                             results)
+                except txbuilder.EndorsementMismatch as exc:
+                    # Usually one endorser has not committed the newest block yet: it catches up within a block.
+                    if attempt + 1 == MISMATCH_ATTEMPTS:
+                        raise GatewayError(grpc.StatusCode.ABORTED, str(exc)) from None
+                    await asyncio.sleep(MISMATCH_PAUSE_S)
+                    continue
+                return peer_pb2.EndorseResponse(prepared_payload=prepared, result=results[0].response)
         raise GatewayError(grpc.StatusCode.UNAVAILABLE, f"endorsement failed: {failure}")
 
     async def submit(self, request: peer_pb2.SubmitRequest) -> peer_pb2.SubmitResponse:
