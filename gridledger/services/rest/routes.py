@@ -100,18 +100,28 @@ async def prepare(body: PrepareBody, backend: Backend,
                            expires_in_s=backend.config.pending_ttl_s)
 
 
+def _expect_step(state: str, expected: str, title: str, detail: str) -> None:
+    """Offline signing goes prepare -> endorse -> submit; a request for another step is a 409 saying what to do."""
+    if state != expected:
+        raise Problem(409, "wrong-step", title, detail)
+
+
+def _verified_signature(backend, user: User, body: SignatureBody, signed: bytes, what: str) -> bytes:
+    """The user's signature from the body, checked against `signed` with the user's registered certificate."""
+    signature = decode64(body.signature)
+    backend.check_signature(user, signed, signature, what)
+    return signature
+
+
 @router.post("/transactions/{tx_id}/endorse", tags=["offline signing"], response_model=EndorseResponse)
 async def endorse(tx_id: TxId, body: SignatureBody, backend: Backend,
                   user: Annotated[User, Depends(require("submit"))]) -> EndorseResponse:
     """With the user's signature over the proposal, collect endorsements; the user signs the returned payload."""
     pending = backend.get_pending(user, tx_id)
     async with pending.lock:
-        if pending.state != "prepared":
-            raise Problem(409, "wrong-step", "Already endorsed",
-                          f"transaction {tx_id} is endorsed: POST the payload signature to "
-                          f"/v1/transactions/{tx_id}/submit")
-        signature = decode64(body.signature)
-        backend.check_signature(user, pending.proposal_bytes, signature, "proposal")
+        _expect_step(pending.state, "prepared", "Already endorsed",
+                     f"transaction {tx_id} is endorsed: POST the payload signature to /v1/transactions/{tx_id}/submit")
+        signature = _verified_signature(backend, user, body, pending.proposal_bytes, "proposal")
         endorsed = await backend.network.endorse_signed(offline.signed_proposal(pending.proposal_bytes, signature))
         pending.state, pending.payload, pending.result = "endorsed", endorsed.prepared_payload, endorsed.result.payload
     return EndorseResponse(tx_id=tx_id, payload=b64(pending.payload), result=text_or_none(pending.result),
@@ -124,12 +134,10 @@ async def submit_signed(tx_id: TxId, body: SignatureBody, backend: Backend,
     """With the user's signature over the payload, order the transaction and wait for its commit."""
     pending = backend.get_pending(user, tx_id)
     async with pending.lock:
-        if pending.state != "endorsed":
-            raise Problem(409, "wrong-step", "Not endorsed yet",
-                          f"transaction {tx_id} must be endorsed first: POST the proposal signature to "
-                          f"/v1/transactions/{tx_id}/endorse")
-        signature = decode64(body.signature)
-        backend.check_signature(user, pending.payload, signature, "transaction payload")
+        _expect_step(pending.state, "endorsed", "Not endorsed yet",
+                     f"transaction {tx_id} must be endorsed first: POST the proposal signature to "
+                     f"/v1/transactions/{tx_id}/endorse")
+        signature = _verified_signature(backend, user, body, pending.payload, "transaction payload")
         try:
             status = await backend.network.submit_signed(offline.envelope(pending.payload, signature), tx_id)
         except (errors.TransactionInvalid, errors.CommitStatusUnknown):
