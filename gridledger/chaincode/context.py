@@ -29,6 +29,8 @@ class TxContext:
     creator: Creator
     timestamp_ns: int
     transient: Mapping[str, bytes] = field(default_factory=dict)
+    block_height: int = 0
+    caller: str = ""
 
     def __post_init__(self) -> None:
         # A read-only copy: transient data is private input, and contracts must not be able to change it for others.

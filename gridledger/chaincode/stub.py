@@ -64,6 +64,19 @@ class ChaincodeStub:
         return self._context.timestamp_ns
 
     @property
+    def block_height(self) -> int:
+        """Blocks in the endorser's state snapshot: a ledger-height clock. Endorsers a block apart disagree (the
+        gateway then asks again), and the value is not re-checked at commit, so gate a phase on it only through a
+        state key that the transition writes (MVCC then rejects anything ordered after the transition)."""
+        return self._context.block_height
+
+    @property
+    def calling_chaincode(self) -> str:
+        """The chaincode that invoked this one in the same transaction (empty when the client called it directly):
+        lets a contract accept some functions only from a trusted chaincode."""
+        return self._context.caller
+
+    @property
     def transient(self) -> Mapping[str, bytes]:
         """Private inputs that reach the chaincode but never the ledger (read-only)."""
         return self._context.transient

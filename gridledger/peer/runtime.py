@@ -76,7 +76,8 @@ class ChaincodeRuntime:
                     header = parsed.header
                     context = TxContext(tx_id=header.tx_id, channel_id=header.channel_id,
                                         creator=Creator(creator.msp_id, creator.role, creator.fingerprint),
-                                        timestamp_ns=header.timestamp_ns, transient=dict(parsed.proposal.transient))
+                                        timestamp_ns=header.timestamp_ns, transient=dict(parsed.proposal.transient),
+                                        block_height=snapshot.height)
                     result = self.host.execute(definition.name, invocation.function, args, context, simulator)
                     response, events = result.response, result.events
             return SimulationOutcome(simulator.rwset(), events, response)

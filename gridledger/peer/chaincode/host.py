@@ -183,8 +183,13 @@ class _Execution:
         pool = self._host._pool(name)
         if pool is None:
             return error_response(BAD_REQUEST, f"chaincode {name!r} is not installed on this peer")
+        context = self._context
+        if stack:
+            context = chaincode_pb2.WorkerContext()
+            context.CopyFrom(self._context)
+            context.caller = stack[-1]
         invoke = chaincode_pb2.HostToWorker(invoke=chaincode_pb2.WorkerInvoke(
-            context=self._context, function=function, args=args))
+            context=context, function=function, args=args))
         for attempt in (1, 2):
             try:
                 wait_until = self._deadline or time.monotonic() + self._host.start_timeout_s

@@ -13,13 +13,14 @@ def context_to_message(context: TxContext) -> chaincode_pb2.WorkerContext:
         tx_id=context.tx_id, channel_id=context.channel_id, timestamp_ns=context.timestamp_ns,
         creator=chaincode_pb2.WorkerCreator(msp_id=creator.msp_id, role=creator.role,
                                             fingerprint=creator.fingerprint),
-        transient=dict(context.transient),
+        transient=dict(context.transient), block_height=context.block_height, caller=context.caller,
     )
 
 
 def context_from_message(message: chaincode_pb2.WorkerContext) -> TxContext:
     creator = Creator(message.creator.msp_id, message.creator.role, message.creator.fingerprint)
-    return TxContext(message.tx_id, message.channel_id, creator, message.timestamp_ns, dict(message.transient))
+    return TxContext(message.tx_id, message.channel_id, creator, message.timestamp_ns, dict(message.transient),
+                     block_height=message.block_height, caller=message.caller)
 
 
 def response_to_message(response: ChaincodeResponse) -> transaction_pb2.Response:
