@@ -5,8 +5,11 @@ from __future__ import annotations
 import typer
 
 from gridledger.client.cli_chain import chaincode_app, invoke, ledger_app, query
+from gridledger.client.cli_experiment import experiment_app
+from gridledger.client.cli_market import market_app
 from gridledger.client.cli_network import network_app
 from gridledger.client.cli_setup import channel_app, crypto_app
+from gridledger.client.cli_trace import trace_app
 from gridledger.client.demo import demo
 from gridledger.services.rest.cli import rest_app  # the CLI assembles every role's commands, services' too
 
@@ -17,7 +20,10 @@ app.add_typer(channel_app, name="channel")
 app.add_typer(network_app, name="network")
 app.add_typer(chaincode_app, name="chaincode")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(experiment_app, name="experiment")
+app.add_typer(market_app, name="market")
 app.add_typer(rest_app, name="rest")
+app.add_typer(trace_app, name="trace")
 app.command("invoke")(invoke)
 app.command("query")(query)
 app.command("demo")(demo)

@@ -1,8 +1,9 @@
 """The FastAPI application of an organisation's REST service, and how it is served.
 
 Extension point: `create_app(config, extensions=[factory, ...])`, or `--extension module:function` on the command
-line, mounts routers that a factory builds from the backend under /v1 (the market endpoints will be one). They use
-the same authentication (deps.require), error documents (problems.Problem) and SDK connection (backend).
+line, mounts routers that a factory builds from the backend under /v1 (e.g. a DSM or dashboard API). They use
+the same authentication (deps.require), error documents (problems.Problem) and SDK connection (backend). The energy
+market's endpoints (market_routes.py) are built in.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gridledger.common import logs
-from gridledger.services.rest import problems
+from gridledger.services.rest import market_routes, problems
 from gridledger.services.rest.backend import RestBackend
 from gridledger.services.rest.config import RestConfig
 from gridledger.services.rest.routes import probes, router
@@ -105,6 +106,7 @@ def create_app(config: RestConfig, *, backend: RestBackend | None = None,
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.include_router(probes)
     app.include_router(router)
+    app.include_router(market_routes.router)
     for factory in [*extensions, *(load_extension(spec) for spec in config.extensions)]:
         app.include_router(factory(backend), prefix="/v1")
     return app

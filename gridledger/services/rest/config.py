@@ -41,7 +41,7 @@ class RestConfig(BaseModel):
     pending_ttl_s: float = Field(default=600.0, gt=0, description="how long a prepared offline transaction waits")
     max_pending: int = Field(default=10_000, ge=1)
     extensions: list[str] = Field(default_factory=list, description="'module:function' router factories mounted "
-                                  "under /v1 (e.g. the market endpoints)")
+                                  "under /v1 (e.g. a DSM API)")
 
     @property
     def state_dir(self) -> Path:

@@ -1,0 +1,5 @@
+"""The token chaincode: integer micro-cent balances, owner transfers and market settlements."""
+
+from .contract import TokenContract
+
+CONTRACT = TokenContract

@@ -1,0 +1,92 @@
+"""Orders and their canonical bytes: what a bidder seals, and what the ledger parses once the order is revealed.
+
+The canonical form names the market and slot as well as the participant and side, so a ciphertext or commitment
+copied into another slot, another market or another participant's order key opens to a plaintext that no longer
+matches where it sits, and is excluded. Parsing is strict (exact keys, exact types, canonical encoding), because
+every peer must accept or reject the same bytes for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+BUY = "buy"
+SELL = "sell"
+SIDES = (BUY, SELL)
+# Bounds keep every product and sum well inside what peers compute quickly; no household comes near them.
+MAX_QUANTITY_WH = 10**12
+MAX_PRICE = 10**9
+MAX_ORDER_BYTES = 1024
+PARTICIPANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+_FIELDS = frozenset({"market_id", "slot", "participant", "side", "quantity_wh", "price"})
+
+
+class OrderError(ValueError):
+    """Bytes that are not a well-formed order for the expected market and slot."""
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One participant's buy or sell order for a slot: energy in Wh at a limit price in mc/kWh."""
+
+    participant: str
+    side: str
+    quantity_wh: int
+    price: int
+
+    def __post_init__(self) -> None:
+        check_participant(self.participant)
+        check_side(self.side)
+        _check_int(self.quantity_wh, "quantity_wh", MAX_QUANTITY_WH)
+        _check_int(self.price, "price", MAX_PRICE)
+
+    def to_bytes(self, market_id: str, slot: int) -> bytes:
+        """The canonical bytes to seal or commit to: sorted-key compact JSON that also names market and slot."""
+        return _canonical({"market_id": market_id, "slot": slot, "participant": self.participant,
+                           "side": self.side, "quantity_wh": self.quantity_wh, "price": self.price})
+
+
+def check_participant(participant: object) -> str:
+    """Participant (household) ids are short plain names, so they fit composite keys and never collide with
+    the token chaincode's `grid` account."""
+    if not isinstance(participant, str) or not PARTICIPANT_PATTERN.match(participant) or participant == "grid":
+        raise OrderError(f"participant {participant!r} is not a household id (1-64 of A-Z a-z 0-9 _ . -, "
+                         "not 'grid')")
+    return participant
+
+
+def check_side(side: object) -> str:
+    if side not in SIDES:
+        raise OrderError(f"side must be 'buy' or 'sell', got {side!r}")
+    return str(side)
+
+
+def _check_int(value: object, name: str, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
+        raise OrderError(f"{name} must be an integer in 1..{maximum}, got {value!r}")
+    return value
+
+
+def _canonical(fields: dict[str, object]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def parse_order(data: bytes, market_id: str, slot: int) -> Order:
+    """The order in `data`, which must be the canonical bytes of an order for `market_id` and `slot`."""
+    if len(data) > MAX_ORDER_BYTES:
+        raise OrderError(f"an order is at most {MAX_ORDER_BYTES} bytes, got {len(data)}")
+    try:
+        fields = json.loads(data.decode("ascii"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise OrderError("the order is not ASCII JSON") from None
+    if not isinstance(fields, dict) or set(fields) != _FIELDS:
+        raise OrderError(f"an order is a JSON object with exactly the keys {', '.join(sorted(_FIELDS))}")
+    if fields["market_id"] != market_id or fields["slot"] != slot or isinstance(fields["slot"], bool):
+        raise OrderError(f"the order names market {fields['market_id']!r} slot {fields['slot']!r}, "
+                         f"not {market_id!r} slot {slot}")
+    order = Order(fields["participant"], fields["side"], fields["quantity_wh"], fields["price"])
+    if order.to_bytes(market_id, slot) != data:
+        raise OrderError("the order is not in canonical form (sorted keys, no spaces)")
+    return order

@@ -1,0 +1,197 @@
+"""The energy-market endpoints (docs/market.md): markets, sealed orders and reveals, slots and their results,
+meter readings and token balances.
+
+They are thin on purpose: each one is a call of the market or token chaincode made through the generic custodial
+submit/evaluate routes (routes.submit, routes.evaluate), so retries, identities and error documents behave exactly
+as for /v1/chaincodes/{name}/*. What they add is a typed, validated request (market_models) and error documents
+that name the market's reasons (role, unknown market or slot, phase) instead of a generic chaincode refusal.
+
+Orders arrive sealed: the client builds the order's canonical bytes and seals them (gridledger.common.market.sealing)
+before calling, and the service only relays hex it cannot open. Users who keep their own keys call the same
+chaincode functions through the offline-signing endpoints (chaincode `market`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from gridledger.client.sdk import errors
+from gridledger.common import msp
+from gridledger.common.market.config import ID_PATTERN
+from gridledger.services.rest import routes
+from gridledger.services.rest.deps import require
+from gridledger.services.rest.market_models import (
+    AccountId,
+    BalanceResponse,
+    HouseholdId,
+    MarketId,
+    MarketResponse,
+    OrderBody,
+    ReadingBody,
+    RevealBody,
+    SlotNumber,
+    SlotResponse,
+    SlotResultResponse,
+)
+from gridledger.services.rest.models import EvaluateBody, SubmitBody, SubmitResponse
+from gridledger.services.rest.problems import Problem, from_sdk_error
+from gridledger.services.rest.routes import PROBLEMS, Backend
+from gridledger.services.rest.users import User
+
+MARKET_CHAINCODE = "market"
+TOKEN_CHAINCODE = "token"
+# The chaincode has no query that lists markets, so GET /v1/markets asks get_market for the ids configured here
+# (comma-separated) and lists those the ledger knows.
+MARKETS_ENV = "GRIDLEDGER_MARKETS"
+
+Submitter = Annotated[User, Depends(require("submit"))]
+Reader = Annotated[User, Depends(require("evaluate"))]
+
+router = APIRouter(prefix="/v1", tags=["energy market"], responses=PROBLEMS)  # type: ignore[arg-type]
+
+# The market and token contracts answer with these statuses on purpose (gridledger/chaincode/market/errors.py);
+# each becomes a problem type of its own so a client can act on it without parsing the message.
+_MARKET_PROBLEMS = {
+    400: ("market-bad-request", "Market rejected the request"),
+    403: ("market-forbidden", "Not allowed by your market role"),
+    404: ("market-not-found", "Unknown market, slot, order or account"),
+    409: ("market-conflict", "Not allowed in the current phase or state"),
+}
+
+
+def market_problem(exc: errors.GridLedgerError) -> Problem:
+    """The problem document for a failed market or token call: the service's usual one (problems.from_sdk_error,
+    with its detail, retry advice and extensions), given a market-specific type and title when the contract
+    refused with one of its deliberate statuses."""
+    problem = from_sdk_error(exc)
+    if isinstance(exc, errors.ChaincodeError) and exc.status in _MARKET_PROBLEMS:
+        kind, title = _MARKET_PROBLEMS[exc.status]
+        return Problem(exc.status, kind, title, problem.detail, headers=problem.headers, **problem.extensions)
+    return problem
+
+
+async def _submit(backend: Backend, user: User, chaincode: str, function: str, *args: object) -> SubmitResponse:
+    """Submit as the user through the generic route, so retries and identities are those of /v1/chaincodes."""
+    try:
+        return await routes.submit(chaincode, SubmitBody(function=function, args=[str(a) for a in args]), backend,
+                                   user)
+    except errors.ChaincodeError as exc:
+        raise market_problem(exc) from None
+
+
+async def _evaluate(backend: Backend, user: User, chaincode: str, function: str, *args: object) -> Any:
+    """The query's JSON result."""
+    try:
+        answer = await routes.evaluate(chaincode, EvaluateBody(function=function, args=[str(a) for a in args]),
+                                       backend, user)
+    except errors.ChaincodeError as exc:
+        raise market_problem(exc) from None
+    return json.loads(answer.result or "null")
+
+
+async def _found(backend: Backend, user: User, function: str, *args: object) -> Any:
+    """A market query's result, or None where the ledger has no such record (yet)."""
+    try:
+        return await _evaluate(backend, user, MARKET_CHAINCODE, function, *args)
+    except Problem as problem:
+        if problem.status == 404:
+            return None
+        raise
+
+
+def configured_markets() -> list[str]:
+    """The market ids in $GRIDLEDGER_MARKETS. Ids create_market would refuse are dropped: no market has them."""
+    named = os.environ.get(MARKETS_ENV, "").replace(" ", "").split(",")
+    return [market_id for market_id in named if ID_PATTERN.match(market_id)]
+
+
+# ---------- markets and slots ----------
+
+@router.get("/markets", response_model=list[MarketResponse])
+async def list_markets(backend: Backend, user: Reader) -> list[Any]:
+    """The configured markets (`GRIDLEDGER_MARKETS` of the service, comma-separated) that exist on the ledger,
+    with their configuration and utility."""
+    found = await asyncio.gather(*(_found(backend, user, "get_market", m) for m in configured_markets()))
+    return [market for market in found if market is not None]
+
+
+@router.get("/markets/{market_id}", response_model=MarketResponse)
+async def get_market(market_id: MarketId, backend: Backend, user: Reader) -> Any:
+    """A market's configuration (sealing scheme, clock, grid prices lo/hi in mc/kWh) and its utility."""
+    return await _evaluate(backend, user, MARKET_CHAINCODE, "get_market", market_id)
+
+
+@router.get("/markets/{market_id}/slots/{slot}", response_model=SlotResponse)
+async def get_slot(market_id: MarketId, slot: SlotNumber, backend: Backend, user: Reader) -> Any:
+    """A slot's phase (bid, reveal, closed, cleared, settled), order and reveal counts, its phase boundaries and
+    the market clock now. Every slot of an existing market exists: one nobody bid in is in phase `bid`."""
+    return await _evaluate(backend, user, MARKET_CHAINCODE, "get_slot", market_id, slot)
+
+
+@router.get("/markets/{market_id}/slots/{slot}/result", response_model=SlotResultResponse)
+async def get_slot_result(market_id: MarketId, slot: SlotNumber, backend: Backend, user: Reader) -> dict[str, Any]:
+    """The cleared slot: clearing price (mc/kWh), volume (Wh), allocations per household, the counters of
+    excluded orders and missing readings, and the settlement once the slot is settled. 404 until it is cleared."""
+    cleared = await _evaluate(backend, user, MARKET_CHAINCODE, "get_result", market_id, slot)
+    allocations, counters, settlement = await asyncio.gather(
+        _evaluate(backend, user, MARKET_CHAINCODE, "get_allocations", market_id, slot),
+        _evaluate(backend, user, MARKET_CHAINCODE, "get_counters", market_id, slot),
+        _found(backend, user, "get_settlement", market_id, slot))
+    # get_counters adds missing readings (known once settled) to the result's own order counters
+    return {**cleared, "allocations": allocations, "counters": counters, "settlement": settlement}
+
+
+# ---------- bidding ----------
+
+@router.post("/markets/{market_id}/slots/{slot}/orders", response_model=SubmitResponse, status_code=201)
+async def post_order(market_id: MarketId, slot: SlotNumber, body: OrderBody, backend: Backend,
+                     user: Submitter) -> SubmitResponse:
+    """Post a **sealed** order for your household (the household comes from your certificate's registration).
+
+    The service never sees the order: seal its canonical bytes on your side (gridledger.common.market: `Order(...)
+    .to_bytes(market_id, slot)`, then `sealing.seal_own_key`, `sealing.seal_to(slot public key)` or
+    `sealing.commit`, as the market's `sealing` says) and send only the sealed bytes as hex. Keep the secret to
+    reveal it in the reveal phase. One order per side and slot; 409 once bidding for the slot has closed."""
+    return await _submit(backend, user, MARKET_CHAINCODE, "submit_order", market_id, slot, body.side,
+                         body.sealed_hex)
+
+
+@router.post("/markets/{market_id}/slots/{slot}/reveal", response_model=SubmitResponse)
+async def post_reveal(market_id: MarketId, slot: SlotNumber, body: RevealBody, backend: Backend,
+                      user: Submitter) -> SubmitResponse:
+    """Reveal your sealed order in the slot's reveal phase (own-key: the order's private key; commit-reveal:
+    order bytes || nonce). The ledger checks the secret belongs to the order; 409 outside the reveal phase."""
+    return await _submit(backend, user, MARKET_CHAINCODE, "reveal", market_id, slot, body.side, body.secret_hex)
+
+
+# ---------- meters and accounts ----------
+
+@router.post("/meters/{household}/readings", response_model=SubmitResponse, status_code=201)
+async def post_reading(household: HouseholdId, body: ReadingBody, backend: Backend,
+                       user: Submitter) -> SubmitResponse:
+    """A meter reports its household's energy (Wh) for a slot, once, before the slot is settled. The meter is
+    the authenticated user's certificate; `household` must be the one the market registered that meter for."""
+    member = None
+    if user.certificate_pem is not None:  # without one, submitting says what the user must do
+        member = await _found(backend, user, "get_member", body.market_id,
+                              msp.fingerprint(backend.certificate_der(user)))
+    # `report` takes the household from the certificate's registration, so the path is checked here, for a meter
+    # only: for anyone else (another role, or not registered) the chaincode's refusal is the more precise answer.
+    if member is not None and member["role"] == "meter" and member["household"] != household:
+        raise Problem(403, *_MARKET_PROBLEMS[403],
+                      f"your certificate is the meter of household {member['household']!r} in market "
+                      f"{body.market_id!r}, not of {household!r}")
+    return await _submit(backend, user, MARKET_CHAINCODE, "report", body.market_id, body.slot, body.use_wh,
+                         body.gen_wh)
+
+
+@router.get("/accounts/{account}/balance", response_model=BalanceResponse)
+async def get_balance(account: AccountId, backend: Backend, user: Reader) -> BalanceResponse:
+    """An account's token balance in micro-cents (price in mc/kWh x energy in Wh)."""
+    amount = await _evaluate(backend, user, TOKEN_CHAINCODE, "balance", account)
+    return BalanceResponse(account=account, balance=amount)

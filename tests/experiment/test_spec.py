@@ -1,0 +1,66 @@
+"""Experiment specs: the shipped ones load, `--quick` shrinks them, bad specs get precise errors, and block
+overrides land in the derived network file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gridledger.client.experiment.runner import derived_network
+from gridledger.client.experiment.spec import SpecError, load_spec
+from gridledger.common.netconfig import load_network
+
+SPECS = sorted(Path("deploy/experiments").glob("config*.yaml"))
+
+
+def test_the_three_configurations_are_shipped() -> None:
+    assert [p.stem for p in SPECS] == ["config1", "config2", "config3"]
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_shipped_specs_follow_the_thesis_and_quick_uses_the_sample(path: Path) -> None:
+    spec = load_spec(path)
+    assert (spec.market.slot_length_blocks, spec.market.reveal_offset_blocks) == (140, 70)
+    assert (spec.overrides.batch_timeout_ms, spec.overrides.max_message_count) == (200, 200)
+    quick = spec.quickened()
+    assert quick.name == f"{spec.name}-quick"
+    assert quick.trace.path == Path("deploy/traces/sample.csv") and quick.trace.households == 63
+    assert quick.market.slot_length_blocks < spec.market.slot_length_blocks
+    assert quick.market.sealing == spec.market.sealing and quick.market.data_model == spec.market.data_model
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nnetwork: n.yaml\n", "trace"),
+    ("name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nmarket: {sealing: rsa}\n", "market.sealing"),
+    ("name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nmarket: {slot_length_blocks: 10, reveal_offset_blocks: 9}\n",
+     "reveal_offset_blocks"),
+    ("name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nagents: {retries: -1}\n", "agents.retries"),
+    ("name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nsurprise: 1\n", "surprise"),
+    ("- just a list\n", "mapping"),
+    ("name: [unclosed\n", "not valid YAML"),
+])
+def test_bad_specs_name_the_field(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load_spec(_write(tmp_path, text))
+
+
+def test_missing_spec_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="cannot read"):
+        load_spec(tmp_path / "absent.yaml")
+
+
+def test_block_overrides_are_written_into_the_derived_network(tmp_path: Path) -> None:
+    spec = load_spec(SPECS[1]).model_copy(update={"overrides": load_spec(SPECS[1]).overrides.model_copy(
+        update={"batch_timeout_ms": 350, "max_message_count": 42})})
+    network = load_network(derived_network(spec, tmp_path))
+    original = load_network(spec.network)
+    assert (network.batch.batch_timeout_ms, network.batch.max_message_count) == (350, 42)
+    assert network.batch.preferred_max_bytes == original.batch.preferred_max_bytes
+    assert network.peer_msp_ids == original.peer_msp_ids
