@@ -47,7 +47,11 @@ class OrderSealer:
         key = (market_id, slot)
         if key not in self._slot_keys:
             self._slot_keys[key] = asyncio.ensure_future(self._fetch_slot_key(market_id, slot))
-        return await self._slot_keys[key]
+        try:
+            return await self._slot_keys[key]
+        except Exception:
+            self._slot_keys.pop(key, None)  # the next bidder asks the ledger again
+            raise
 
     async def _fetch_slot_key(self, market_id: str, slot: int) -> bytes:
         state = json.loads(await self._reader.evaluate("get_slot", market_id, slot))

@@ -199,11 +199,14 @@ class MarketSession:
         trace_slot = self.trace.slots[slot]
         lo, hi = self.trace.prices(trace_slot)
         opens, bids_close, ends = self.boundaries(start, slot)
+        can_bid = True
         if community.auctioneer is not None:
-            await community.auctioneer.publish(slot)
+            can_bid = await community.auctioneer.publish(slot)  # without the slot key nobody can seal an order
+            await clock.wait_blocks(CATCH_UP_BLOCKS)
         await clock.wait_for_height(opens)
-        await asyncio.gather(*(prosumer.bid(slot, *self.trace.reading(prosumer.household, trace_slot), lo, hi)
-                               for prosumer in community.prosumers))
+        if can_bid:
+            await asyncio.gather(*(prosumer.bid(slot, *self.trace.reading(prosumer.household, trace_slot), lo, hi)
+                                   for prosumer in community.prosumers))
         await operator.transition("close_bids", "closeBids", slot, bids_close)
         await clock.wait_blocks(CATCH_UP_BLOCKS)
         if community.auctioneer is not None:
