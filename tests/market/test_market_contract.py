@@ -229,6 +229,8 @@ def test_time_mode_uses_the_proposal_timestamp() -> None:
     config = market_config("t1") | {"clock": {"mode": "time", "start": market.world.timestamp_ns,
                                               "slot_length": 10**9, "reveal_offset": 5 * 10**8}}
     market.world.ok(UTILITY, "market", "create_market", config)
+    listed = market.world.ok(UTILITY, "market", "list_markets")
+    assert [m["config"]["market_id"] for m in listed] == [market.market_id, "t1"]  # type: ignore[union-attr]
     assert market.world.call(UTILITY, "market", "close_bids", "t1", 0).status == 409
     market.world.timestamp_ns += 5 * 10**8
     assert market.world.call(UTILITY, "market", "close_bids", "t1", 0).ok

@@ -220,24 +220,14 @@ def test_slot_result_joins_result_allocations_counters_and_settlement(http: Test
     _problem(http.get("/v1/markets/m1/slots/3/result"), 404, "market-not-found")
 
 
-def test_market_list_holds_the_configured_markets_the_ledger_knows(http: TestClient, ledger: ScriptedLedger,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_market_list_is_the_ledgers(http: TestClient, ledger: ScriptedLedger) -> None:
     market = {"config": {"market_id": "m1", "sealing": "own-key", "data_model": "key-per-tx",
                          "tie_rule": "average", "lo": 3400, "hi": 10840, "token_chaincode": "token",
                          "clock": {"mode": "height", "start": 0, "slot_length": 4, "reveal_offset": 2}},
               "utility": "Org1MSP"}
-
-    def get_market(market_id: str) -> bytes | errors.GridLedgerError:
-        if market_id != "m1":
-            return errors.ChaincodeError(404, f"market {market_id!r} does not exist")
-        return json.dumps(market).encode()
-
-    ledger.answers[("market", "get_market")] = get_market
-    monkeypatch.setenv(market_routes.MARKETS_ENV, "m1, gone,,not/an id")
+    ledger.answers[("market", "list_markets")] = json.dumps([market]).encode()
     assert http.get("/v1/markets").json() == [market]
-    assert [c[3] for c in ledger.calls] == [("m1",), ("gone",)]
-    monkeypatch.delenv(market_routes.MARKETS_ENV)
-    assert http.get("/v1/markets").json() == []
+    assert ledger.calls == [("evaluate", "market", "list_markets", ())]
 
 
 def test_balance_reads_the_token_chaincode(http: TestClient, ledger: ScriptedLedger) -> None:
@@ -255,14 +245,6 @@ MARKET = "m1"
 MARKET_CONFIG = {"market_id": MARKET, "sealing": sealing.OWN_KEY, "data_model": "key-per-tx",
                  "tie_rule": "average", "clock": {"mode": "height", "start": 0, "slot_length": 2, "reveal_offset": 1},
                  "lo": 3400, "hi": 10840, "token_chaincode": "token"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _configured_markets() -> Iterator[None]:
-    """The service lists the markets named in its environment: set before `network up` starts it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(market_routes.MARKETS_ENV, f"{MARKET},absent")
-        yield
 
 
 @dataclass

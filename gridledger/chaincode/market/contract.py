@@ -218,6 +218,12 @@ class MarketContract(Contract):
     # ---- queries ----
 
     @query
+    def list_markets(self, stub: ChaincodeStub) -> list:
+        """Every market on the ledger, in id order (what REST's GET /v1/markets shows)."""
+        return [registry.parse_market(stub.split_composite_key(key)[1][0], raw).to_json()
+                for key, raw in stub.get_state_by_partial_composite_key(keys.MARKET)]
+
+    @query
     def get_market(self, stub: ChaincodeStub, market_id: str) -> dict:
         return registry.parse_market(market_id, stub.get_state(keys.market(market_id))).to_json()
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from gridledger.client.sdk import errors
 from gridledger.common import msp
-from gridledger.common.market.config import ID_PATTERN
 from gridledger.services.rest import routes
 from gridledger.services.rest.deps import require
 from gridledger.services.rest.market_models import (
@@ -47,7 +45,6 @@ MARKET_CHAINCODE = "market"
 TOKEN_CHAINCODE = "token"
 # The chaincode has no query that lists markets, so GET /v1/markets asks get_market for the ids configured here
 # (comma-separated) and lists those the ledger knows.
-MARKETS_ENV = "GRIDLEDGER_MARKETS"
 
 Submitter = Annotated[User, Depends(require("submit"))]
 Reader = Annotated[User, Depends(require("evaluate"))]
@@ -104,20 +101,12 @@ async def _found(backend: Backend, user: User, function: str, *args: object) -> 
         raise
 
 
-def configured_markets() -> list[str]:
-    """The market ids in $GRIDLEDGER_MARKETS. Ids create_market would refuse are dropped: no market has them."""
-    named = os.environ.get(MARKETS_ENV, "").replace(" ", "").split(",")
-    return [market_id for market_id in named if ID_PATTERN.match(market_id)]
-
-
 # ---------- markets and slots ----------
 
 @router.get("/markets", response_model=list[MarketResponse])
 async def list_markets(backend: Backend, user: Reader) -> list[Any]:
-    """The configured markets (`GRIDLEDGER_MARKETS` of the service, comma-separated) that exist on the ledger,
-    with their configuration and utility."""
-    found = await asyncio.gather(*(_found(backend, user, "get_market", m) for m in configured_markets()))
-    return [market for market in found if market is not None]
+    """Every market on the ledger, with its configuration and utility."""
+    return await _evaluate(backend, user, MARKET_CHAINCODE, "list_markets")
 
 
 @router.get("/markets/{market_id}", response_model=MarketResponse)
