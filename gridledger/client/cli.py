@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from gridledger.client.cli_bench import bench
 from gridledger.client.cli_chain import chaincode_app, invoke, ledger_app, query
 from gridledger.client.cli_experiment import experiment_app
 from gridledger.client.cli_market import market_app
@@ -27,6 +28,7 @@ app.add_typer(trace_app, name="trace")
 app.command("invoke")(invoke)
 app.command("query")(query)
 app.command("demo")(demo)
+app.command("bench")(bench)
 
 
 def main() -> None:

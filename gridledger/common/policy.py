@@ -86,6 +86,9 @@ _State = tuple[int, ...]
 """During evaluation: how many signers of each distinct kind are still unused (indexed like the kinds tuple)."""
 
 
+VERDICT_CACHE_SIZE = 4096  # distinct signer multisets remembered per policy; the cache starts over beyond it
+
+
 @dataclass(frozen=True)
 class Policy:
     """A parsed policy. Build it with :func:`parse_policy`; ``expression`` keeps the text as written."""
@@ -106,8 +109,15 @@ class Policy:
         counts = Counter(identities)
         if not counts:
             return False
-        kinds = tuple(counts)
-        return _Search(self._program, kinds).satisfiable(tuple(counts[kind] for kind in kinds))
+        key = tuple(sorted(counts.items()))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= VERDICT_CACHE_SIZE:
+                self._verdicts.clear()
+            kinds = tuple(kind for kind, _ in key)
+            verdict = _Search(self._program, kinds).satisfiable(tuple(count for _, count in key))
+            self._verdicts[key] = verdict
+        return verdict
 
     def principals(self) -> frozenset[Principal]:
         """Every principal named by a leaf (after MAJORITY/ANY/ALL expansion)."""
@@ -125,6 +135,12 @@ class Policy:
         C(k, k//2+1) entries); it is computed once per policy and cached.
         """
         return list(self._org_sets)
+
+    @cached_property
+    def _verdicts(self) -> dict[tuple[tuple[Principal, int], ...], bool]:
+        """Verdicts by signer multiset: a block's transactions nearly all carry the same kinds of endorsers, and
+        searching again for each was several percent of a validating peer's CPU (docs/performance.md)."""
+        return {}
 
     @cached_property
     def _program(self) -> _Program:

@@ -37,12 +37,19 @@ def nice_ticks(low: float, high: float, count: int = TICKS) -> list[float]:
     return ticks
 
 
+def format_value(value: float) -> str:
+    """A bar's own value: whole numbers with thousands separators, others to 3 significant digits."""
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
 def format_tick(value: float) -> str:
     """Short tick label: integers without decimals, large values with k/M suffixes, small ones with 3 digits."""
     magnitude = abs(value)
     if magnitude >= 1e6:
         return f"{value / 1e6:g}M"
-    if magnitude >= 1e4:
+    if magnitude >= 1e3:
         return f"{value / 1e3:g}k"
     if value == int(value):
         return str(int(value))
@@ -106,14 +113,17 @@ def no_data_note() -> str:
             'text-anchor="middle" class="note">no data</text>')
 
 
-def legend(names: Sequence[str]) -> list[str]:
-    """One coloured swatch and name per series, in the top-right corner of the plot area."""
+def legend(names: Sequence[str], *, bottom: bool = False) -> list[str]:
+    """One coloured swatch and name per series, in the plot area's top-right corner (bottom-right with `bottom`:
+    where a CDF leaves room)."""
     if not names:
         return []
-    parts = [f'<rect x="{WIDTH - RIGHT - 156}" y="{TOP - 4}" width="152" height="{len(names) * 16 + 6}" '
+    height = len(names) * 16 + 6
+    top = HEIGHT - BOTTOM - height - 8 if bottom else TOP - 4
+    parts = [f'<rect x="{WIDTH - RIGHT - 156}" y="{top}" width="152" height="{height}" '
              'fill="#fff" fill-opacity="0.85" stroke="#ccc"/>']
     for index, name in enumerate(names):
-        y = TOP + 8 + index * 16
+        y = top + 12 + index * 16
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{WIDTH - RIGHT - 150}" y="{y - 8}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{WIDTH - RIGHT - 135}" y="{y + 1}">{escape(name)}</text>')
@@ -121,7 +131,7 @@ def legend(names: Sequence[str]) -> list[str]:
 
 
 def polylines(series: Mapping[str, Sequence[tuple[float, float]]], *, x_label: str, y_label: str,
-              y_floor: float | None = None, y_ceiling: float | None = None) -> list[str]:
+              y_floor: float | None = None, y_ceiling: float | None = None, legend_bottom: bool = False) -> list[str]:
     """Axes plus one polyline per non-empty series; shared by the line and CDF charts."""
     points = [p for values in series.values() for p in values if math.isfinite(p[0]) and math.isfinite(p[1])]
     if not points:
@@ -138,7 +148,7 @@ def polylines(series: Mapping[str, Sequence[tuple[float, float]]], *, x_label: s
         if coords:
             colour = PALETTE[index % len(PALETTE)]
             parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
-    return parts + legend(list(series))
+    return parts + legend(list(series), bottom=legend_bottom)
 
 
 def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: str, x_label: str,
@@ -159,7 +169,7 @@ def cdf_chart(samples: Mapping[str, Sequence[float]], *, title: str, x_label: st
             points.append((value, (rank + 1) / count))
         steps[name] = points
     return document(title, polylines(steps, x_label=x_label, y_label="fraction \u2264 x", y_floor=0.0,
-                                     y_ceiling=1.0))
+                                     y_ceiling=1.0, legend_bottom=True))
 
 
 def bar_chart(values: Mapping[str, float], *, title: str, y_label: str) -> str:
@@ -178,7 +188,7 @@ def bar_chart(values: Mapping[str, float], *, title: str, y_label: str) -> str:
         centre = x + slot * 0.35
         parts.append(f'<rect x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" height="{base - top:.1f}" '
                      f'fill="{colour}"/>')
-        parts.append(f'<text x="{centre:.1f}" y="{top - 4:.1f}" text-anchor="middle">{escape(format_tick(height))}'
+        parts.append(f'<text x="{centre:.1f}" y="{top - 4:.1f}" text-anchor="middle">{escape(format_value(height))}'
                      '</text>')
         parts.append(f'<text x="{centre:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(name)}</text>')
     return document(title, parts)

@@ -1,0 +1,137 @@
+"""The bench's pure parts: rate controllers, round statistics, the crypto count, rounds files and sweeps."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from gridledger.client.bench import crypto, nodemetrics
+from gridledger.client.bench.config import BenchConfigError, derive, load_rounds, parse_sweep, split_values
+from gridledger.client.bench.rates import FixedLoad, LinearRate, MaximumRate, parse_rate
+from gridledger.client.bench.stats import summarize, timeseries
+from gridledger.client.bench.workloads import KvBlindWrite, WorkerSlot, workload_class
+from gridledger.common.netconfig import load_network
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULTS = {"workload": "kv-blind-write", "rate_control": "fixed-rate:10", "duration": 5, "workers": 1}
+
+
+def test_rate_specs_parse_and_reject() -> None:
+    assert parse_rate("fixed-rate:250", 10).target(3, 0) == 250
+    assert isinstance(parse_rate("fixed-load:20", 10), FixedLoad) and parse_rate("fixed-load:20", 10).mode == "load"
+    linear = parse_rate("linear-rate:100:300", 10)
+    assert isinstance(linear, LinearRate) and linear.target(5, 0) == 200 and linear.target(20, 0) == 300
+    for bad in ("fixed-rate", "fixed-rate:x", "fixed-rate:-1", "linear-rate:1", "warp-speed:9", "fixed-load:0"):
+        with pytest.raises(ValueError):
+            parse_rate(bad, 10)
+
+
+def test_maximum_rate_steps_up_while_keeping_up_then_holds_at_the_best_window() -> None:
+    controller = MaximumRate("maximum-rate:100:2", start=100, window=2)
+    completed = 0
+
+    def window(rate_achieved: float) -> float:
+        """One window: the second half of it completes at `rate_achieved` tx/s."""
+        nonlocal completed
+        start = controller._window_start
+        controller.target(start + 1, completed)
+        completed += int(rate_achieved)
+        return controller.target(start + 2, completed)
+
+    assert controller.target(0, 0) == 100
+    assert window(100) == 150  # kept up: step up
+    assert window(150) == 225
+    assert window(160) == 225  # fell short without improving: first strike
+    assert window(200) == 225  # improved: strikes start over
+    assert window(201) == 225  # first strike again
+    assert window(199) == pytest.approx(190)  # second in a row: hold at the mean of the saturated windows
+    assert controller.holding and controller.summary()["max_window_throughput_tps"] == pytest.approx(201)
+
+
+def test_round_summary_follows_caliper_definitions() -> None:
+    records = [(0.0, 0.10, "VALID"), (0.5, 0.20, "VALID"), (1.0, 0.30, "MVCC_READ_CONFLICT"),
+               (1.5, 0.05, "EndorserUnavailable")]
+    summary = summarize(records)
+    assert (summary["submitted"], summary["succeeded"], summary["failed"]) == (4, 2, 2)
+    assert summary["failed_by_validation_code"] == {"MVCC_READ_CONFLICT": 1}
+    assert summary["failed_by_error"] == {"EndorserUnavailable": 1}
+    assert summary["achieved_send_rate_tps"] == pytest.approx(4 / 1.5)
+    assert summary["throughput_tps"] == pytest.approx(4 / 1.55)  # failures count, as in Caliper
+    assert summary["goodput_tps"] == pytest.approx(2 / 1.55)
+    assert summary["latency_ms"]["max"] == pytest.approx(200)  # of VALID transactions only
+    series = timeseries(records)
+    assert series["sent"] == [2, 2] and series["valid"] == [2, 0] and math.isnan(series["p50_ms"][1])
+    assert math.isnan(summarize([])["latency_ms"]["p50"])
+
+
+def test_signature_count_matches_the_design_for_default_yaml() -> None:
+    default = crypto.count(load_network(REPO / "deploy" / "networks" / "default.yaml"))
+    assert (default.endorsers, default.peers, default.signs_per_tx, default.verifies_per_tx) == (2, 4, 4, 15)
+    dev = crypto.count(load_network(REPO / "deploy" / "networks" / "dev.yaml"))
+    assert (dev.signs_per_tx, dev.verifies_per_tx) == (3, 4)
+    bound = crypto.bound(crypto.CryptoCost(30.0, 80.0, 600), default, 500, 2)
+    assert bound["cpu_us_per_tx"] == pytest.approx(4 * 30 + 15 * 80 + (30 + 4 * 80) / 500)
+    assert bound["bound_tps"] == pytest.approx(2e6 / bound["cpu_us_per_tx"])
+
+
+def test_rounds_file_fills_missing_fields_from_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "rounds.yaml"
+    path.write_text("rounds:\n  - {label: a, rate_control: 'fixed-load:3'}\n  - {workload: kv-hot-key}\n")
+    first, second = load_rounds(path, DEFAULTS)
+    assert (first.label, first.rate_control, first.workload) == ("a", "fixed-load:3", "kv-blind-write")
+    assert (second.label, second.workload, second.rate_control) == ("round-2", "kv-hot-key", "fixed-rate:10")
+    path.write_text("rounds:\n  - {rate_control: 'sideways:3'}\n")
+    with pytest.raises(BenchConfigError, match=r"rounds\.0"):
+        load_rounds(path, DEFAULTS)
+    assert load_rounds(None, DEFAULTS)[0].label == "round-1"
+
+
+def test_sweeps_derive_checked_networks() -> None:
+    base = load_network(REPO / "deploy" / "networks" / "default.yaml")
+    assert parse_sweep("batch-timeout-ms=50,100") == ("batch_timeout_ms", ["50", "100"])
+    assert split_values("AND('A.peer', 'B.peer'),OR('A.peer', 'B.peer')") == ["AND('A.peer', 'B.peer')",
+                                                                          "OR('A.peer', 'B.peer')"]
+    assert derive(base, sweep=("max_message_count", "50")).batch.max_message_count == 50
+    three = derive(base, sweep=("peers", "3"))
+    assert [p.name for p in three.peer_orgs[0].peers] == ["peer0-org1", "peer1-org1", "peer2-org1"]
+    assert derive(base, sweep=("endorsement", "OR('Org1MSP.peer', 'Org2MSP.peer')")).policies.endorsement.startswith(
+        "OR")
+    moved = derive(base, free_ports=True)
+    assert moved.orderer_org.orderers[0].port != base.orderer_org.orderers[0].port
+    with pytest.raises(BenchConfigError):
+        parse_sweep("colour=red")
+    with pytest.raises(ValueError):
+        derive(base, sweep=("endorsement", "AND('Nobody.peer')"))
+
+
+def test_workloads_by_name_and_by_import_path() -> None:
+    assert workload_class("kv-blind-write") is KvBlindWrite
+    assert workload_class("gridledger.client.bench.workloads:KvHotKey").name == "kv-hot-key"
+    with pytest.raises(ValueError):
+        workload_class("no-such-workload")
+    tx = KvBlindWrite(WorkerSlot(1, 2, 0, "run-r0-w1"), {"value_size": 10}).transaction(7)
+    assert tx.function == "put" and tx.args == ("run-r0-w1-7", "v" * 10)
+
+
+def test_metric_deltas_give_per_block_stage_times() -> None:
+    text_before = ("# TYPE gridledger_peer_blocks_committed_total counter\ngridledger_peer_blocks_committed_total 10\n"
+                   "# TYPE gridledger_peer_validate_seconds_total counter\ngridledger_peer_validate_seconds_total 1\n"
+                   "# TYPE gridledger_peer_height gauge\ngridledger_peer_height 11\n")
+    text_after = text_before.replace("total 10", "total 30").replace("seconds_total 1", "seconds_total 1.5")
+    deltas = nodemetrics.deltas({"p": nodemetrics.parse(text_before)}, {"p": nodemetrics.parse(text_after)})
+    assert deltas == {"p": {"gridledger_peer_blocks_committed_total": 20,
+                            "gridledger_peer_validate_seconds_total": 0.5}}
+    assert nodemetrics.stages(deltas["p"]) == {"gridledger_peer_validate_ms_per_block": pytest.approx(25)}
+
+
+def test_market_orders_are_sealed_per_participant_side_and_slot(raft_crypto: tuple[Path, Path]) -> None:
+    _, crypto_dir = raft_crypto
+    slot = WorkerSlot(0, 1, 0, "run-r0-w0", "Org1MSP", crypto_dir)
+    workload = workload_class("market-order")(slot, {"participants": 2})
+    txs = [workload.transaction(i) for i in range(5)]
+    assert [tx.function for tx in txs] == ["submit_order"] * 5
+    assert [(tx.args[1], tx.args[2]) for tx in txs] == [(0, "buy"), (0, "buy"), (0, "sell"), (0, "sell"), (1, "buy")]
+    assert txs[0].identity is not txs[1].identity and txs[0].identity is txs[2].identity
+    assert len(bytes.fromhex(txs[0].args[3])) == 32  # a commit-reveal commitment
