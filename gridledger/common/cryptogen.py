@@ -93,6 +93,17 @@ def generate(network: NetworkDefinition, out: Path, force: bool = False) -> list
     return written
 
 
+def signing_ca(crypto_dir: Path, msp_id: str) -> msp.KeyPair:
+    """The org's signing CA (certificate and key), for issuing identities outside `crypto generate`: users
+    enrolled by REST, households of an experiment. Raises FileNotFoundError naming the folder."""
+    folder = crypto_dir / msp_id / "ca"
+    pair = _read_pair(folder, "")
+    if pair is None:
+        raise FileNotFoundError(f"no signing CA of {msp_id} in {folder}; run `gridledger crypto generate` first, or "
+                                "issue identities where the org's crypto material is")
+    return pair
+
+
 def member_dir(crypto_dir: Path, msp_id: str, name: str) -> Path:
     return crypto_dir / msp_id / "members" / name
 

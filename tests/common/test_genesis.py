@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.common import channel, cryptogen, hashing
+from gridledger.common import channel, cryptogen, hashing, msp
 from gridledger.common.netconfig import load_network
 from gridledger.v1 import block_pb2, config_pb2, transaction_pb2
 
@@ -24,6 +24,18 @@ def test_generate_is_idempotent_and_force_replaces(tmp_path: Path) -> None:
     assert peer_cert.read_bytes() == before
     assert cryptogen.generate(network, tmp_path, force=True)
     assert peer_cert.read_bytes() != before
+
+
+def test_signing_ca_issues_identities_the_org_msp_accepts(raft_crypto: tuple[Path, Path], tmp_path: Path) -> None:
+    _, crypto = raft_crypto
+    ca = cryptogen.signing_ca(crypto, "Org1MSP")
+    issued = msp.issue_identity(ca, "prosumer-h001", "client")
+    household = msp.SigningIdentity.from_pem("Org1MSP", issued.cert_pem, issued.key_pem)
+    org_ca = (crypto / "Org1MSP" / "ca" / "cert.pem").read_bytes()
+    member = msp.MSP([msp.Organization("Org1MSP", org_ca)]).validate(household.serialized(), roles=["client"])
+    assert member.msp_id == "Org1MSP" and member.role == "client"
+    with pytest.raises(FileNotFoundError, match="no signing CA of Org9MSP"):
+        cryptogen.signing_ca(tmp_path, "Org9MSP")
 
 
 @pytest.mark.skipif(subprocess.run(["which", "openssl"], capture_output=True).returncode != 0,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gridledger.common import msp
+from gridledger.common.cryptogen import signing_ca
 
 PROSUMER = "prosumer"
 METER = "meter"
@@ -37,9 +38,8 @@ class IdentityIssuer:
     """Issues client identities from an org's signing CA in a crypto folder made by `crypto generate`."""
 
     def __init__(self, crypto_dir: Path, msp_id: str) -> None:
-        ca = crypto_dir / msp_id / "ca"
         self.msp_id = msp_id
-        self._ca = msp.KeyPair((ca / "cert.pem").read_bytes(), (ca / "key.pem").read_bytes())
+        self._ca = signing_ca(crypto_dir, msp_id)
 
     def issue(self, name: str) -> msp.SigningIdentity:
         pair = msp.issue_identity(self._ca, name, "client")

@@ -19,6 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from gridledger.client.sdk.wallet import FileWallet, WalletIdentity
 from gridledger.common import msp
+from gridledger.common.cryptogen import signing_ca
 from gridledger.services.rest.users import (
     DEFAULT_SCOPES,
     UnknownUser,
@@ -41,12 +42,10 @@ class Enrolment:
 
 
 def _ca(crypto_dir: Path, msp_id: str) -> msp.KeyPair:
-    folder = crypto_dir / msp_id / "ca"
     try:
-        return msp.KeyPair((folder / "cert.pem").read_bytes(), (folder / "key.pem").read_bytes())
+        return signing_ca(crypto_dir, msp_id)
     except OSError as exc:
-        raise UserError(f"cannot read the {msp_id} CA in {folder}: {exc.strerror}; the org admin enrols users "
-                        "where the org's crypto material is") from None
+        raise UserError(f"{exc}; the org admin enrols users where the org's crypto material is") from None
 
 
 def check_certificate(crypto_dir: Path, msp_id: str, certificate_pem: bytes) -> msp.Member:
