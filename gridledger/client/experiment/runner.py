@@ -47,6 +47,7 @@ from gridledger.client.traces import Trace, load_trace
 from gridledger.client.verify import verify_network
 from gridledger.common import msp
 from gridledger.common.cryptogen import load_member
+from gridledger.common.market.config import Clock, MarketConfig
 from gridledger.common.netconfig import NetworkDefinition, load_network
 
 CHAINCODE_ROOT = Path(__file__).resolve().parent.parent.parent / "chaincode"
@@ -147,15 +148,15 @@ class MarketSession:
                           "reveal_offset": market.reveal_offset_blocks}}
 
     async def setup(self, clock: ChainClock, admin: Contract, token: Contract, households: list[Household],
-                    auctioneer: Member | None) -> int:
-        """Token accounts, the market and its registry; returns the clock height at which slot 0 opens."""
+                    auctioneer: Member | None) -> Clock:
+        """Token accounts, the market and its registry; returns the market's clock (its phase boundaries)."""
         await token.submit("set_settler", MARKET)
         accounts = {h.id: h.prosumer.fingerprint for h in households}
         accounts[GRID_ACCOUNT] = msp.fingerprint(token.network.gateway.identity.certificate)
         for chunk in _chunks(sorted(accounts.items()), REGISTRATION_CHUNK):
             await token.submit("open_accounts", json.dumps(dict(chunk)))
-        start = clock.height + self.spec.market.start_margin_blocks
-        await admin.submit("create_market", json.dumps(self.market_config(start)))
+        config = self.market_config(clock.height + self.spec.market.start_margin_blocks)
+        await admin.submit("create_market", json.dumps(config))
         await clock.wait_blocks(CATCH_UP_BLOCKS)
         members = [m.registration() for h in households for m in (h.prosumer, h.meter)]
         if auctioneer is not None:
@@ -163,7 +164,7 @@ class MarketSession:
         for chunk in _chunks(members, REGISTRATION_CHUNK):
             await admin.submit("register", self.market_id, json.dumps(chunk))
         await clock.wait_blocks(CATCH_UP_BLOCKS)
-        return start
+        return MarketConfig.from_json(config).clock
 
     async def community(self, households: list[Household], submitter: Submitter,
                         auctioneer: Member | None) -> Community:
@@ -188,35 +189,29 @@ class MarketSession:
 
     # ----- slots -----
 
-    def boundaries(self, start: int, slot: int) -> tuple[int, int, int]:
-        """(opens, bidding closes, slot ends) in ledger height."""
-        market = self.spec.market
-        opens = start + slot * market.slot_length_blocks
-        return opens, opens + market.reveal_offset_blocks, opens + market.slot_length_blocks
-
-    async def run_slot(self, slot: int, start: int, clock: ChainClock, operator: Operator,
+    async def run_slot(self, slot: int, schedule: Clock, clock: ChainClock, operator: Operator,
                        community: Community) -> None:
+        """One slot's life, at the boundaries of the market's own clock (the chaincode refuses earlier steps)."""
         trace_slot = self.trace.slots[slot]
         lo, hi = self.trace.prices(trace_slot)
-        opens, bids_close, ends = self.boundaries(start, slot)
         can_bid = True
         if community.auctioneer is not None:
             can_bid = await community.auctioneer.publish(slot)  # without the slot key nobody can seal an order
             await clock.wait_blocks(CATCH_UP_BLOCKS)
-        await clock.wait_for_height(opens)
+        await clock.wait_for_height(schedule.opens(slot))
         if can_bid:
             await asyncio.gather(*(prosumer.bid(slot, *self.trace.reading(prosumer.household, trace_slot), lo, hi)
                                    for prosumer in community.prosumers))
-        await operator.transition("close_bids", "closeBids", slot, bids_close)
+        await operator.transition("close_bids", "closeBids", slot, schedule.bid_end(slot))
         await clock.wait_blocks(CATCH_UP_BLOCKS)
         if community.auctioneer is not None:
             await community.auctioneer.mark_end(slot)
         await asyncio.gather(*(prosumer.reveal(slot) for prosumer in community.prosumers),
                              *(meter.report(slot, *self.trace.reading(meter.household, trace_slot))
                                for meter in community.meters))
-        await operator.transition("close_reveals", "closeReveals", slot, ends)
+        await operator.transition("close_reveals", "closeReveals", slot, schedule.reveal_end(slot))
         await operator.transition("clear", "clear", slot)
-        await operator.transition("settle", "settle", slot, ends + self.spec.market.slot_length_blocks)
+        await operator.transition("settle", "settle", slot, schedule.settle_from(slot))
 
     async def slot_row(self, operator: Operator, slot: int) -> SlotRow:
         """The slot as the ledger recorded it."""
@@ -257,10 +252,10 @@ class MarketSession:
         watcher_task = asyncio.create_task(self._watch())
         try:
             await clock.wait_for_height(1)
-            start = await self.setup(clock, admin, token, households, auctioneer)
+            schedule = await self.setup(clock, admin, token, households, auctioneer)
             operator = Operator(admin, self.market_id, clock, submitter)
             slots = range(len(self.trace.slots))
-            tasks = [asyncio.create_task(self.run_slot(slot, start, clock, operator, community)) for slot in slots]
+            tasks = [asyncio.create_task(self.run_slot(slot, schedule, clock, operator, community)) for slot in slots]
             for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
                 await finished
                 self.progress("slots settled", done, len(tasks))

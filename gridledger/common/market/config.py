@@ -57,8 +57,12 @@ class Clock:
     slot_length: int
     reveal_offset: int
 
+    def opens(self, slot: int) -> int:
+        """When agents start bidding for the slot (the chaincode accepts orders from the market's creation on)."""
+        return self.start + slot * self.slot_length
+
     def bid_end(self, slot: int) -> int:
-        return self.start + slot * self.slot_length + self.reveal_offset
+        return self.opens(slot) + self.reveal_offset
 
     def reveal_end(self, slot: int) -> int:
         return self.start + (slot + 1) * self.slot_length
