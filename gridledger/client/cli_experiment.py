@@ -39,14 +39,21 @@ def _load(path: Path, quick: bool) -> ExperimentSpec:
     return spec.quickened() if quick else spec
 
 
-def run_specs(specs: list[Path], out: Path, quick: bool) -> list[Path]:
-    """Run each spec in turn with a progress display; return the run directories."""
+def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False) -> list[Path]:
+    """Run each spec in turn with a progress display; return the run directories. With `keep` the last network
+    stays up (each run needs its own network, so earlier ones are stopped when the next starts)."""
     run_dirs = []
-    for spec in [_load(path, quick) for path in specs]:
+    loaded = [_load(path, quick) for path in specs]
+    for number, spec in enumerate(loaded, start=1):
+        last = number == len(loaded)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True) as bars:
-            run_dir = run_experiment(spec, out, ProgressBars(bars, spec.name))
+            run_dir = run_experiment(spec, out, ProgressBars(bars, spec.name), keep_network=keep and last)
         console.print(f"{spec.name}: done, results in {run_dir}")
+        if keep and last:
+            console.print(f"its network is still running: `gridledger market verify {spec.name.replace('.', '-')} 0 "
+                          f"--data-dir {run_dir / 'network'}`; stop it with `gridledger network down --data-dir "
+                          f"{run_dir / 'network'}`")
         run_dirs.append(run_dir)
     return run_dirs
 
@@ -68,9 +75,10 @@ def summarise(run_dirs: list[Path], out: Path) -> Path:
 def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (deploy/experiments/*.yaml)"),
         out: Path = typer.Option(Path("results"), "--out", help="folder for the run directories"),
         quick: bool = typer.Option(False, "--quick", help="the spec's reduced size (63 households, a few slots)"),
+        keep: bool = typer.Option(False, "--keep", help="leave the last run's network up (to inspect or verify)"),
         ) -> None:
     """Run experiments one after another, each on a fresh local network, then report them together."""
-    summarise(run_specs(specs, out, quick), out)
+    summarise(run_specs(specs, out, quick, keep), out)
 
 
 @experiment_app.command("report")

@@ -1,6 +1,7 @@
 """`gridledger experiment run` end to end on a real network (2 orgs x 1 peer, solo orderer, both orgs endorse):
 a small Configuration 3 community (auctioneer key, so every transaction type occurs) bids, reveals, reports and is
-settled; the run directory holds island's CSVs, the ledger verified, and the report."""
+settled; `market verify` agrees with every slot on the kept network; the run directory holds island's CSVs, the
+ledger verified, and the report."""
 
 from __future__ import annotations
 
@@ -28,9 +29,16 @@ def test_a_small_configuration_3_run_is_settled_recorded_and_reported(tmp_path: 
                    "reveal_offset_blocks": 6, "start_margin_blocks": 3},
         "trace": {"path": "deploy/traces/sample.csv", "households": 6, "first_slot": 30, "slots": 2},
         "agents": {"clock_interval_ms": 200, "seed": 5}}))
-    result = CliRunner().invoke(app, ["experiment", "run", str(spec), "--out", str(tmp_path / "results")])
-    assert result.exit_code == 0, result.output
     run_dir = tmp_path / "results" / "tiny3"
+    runner = CliRunner()
+    try:
+        result = runner.invoke(app, ["experiment", "run", str(spec), "--out", str(tmp_path / "results"), "--keep"])
+        assert result.exit_code == 0, result.output
+        for slot in ("0", "1"):  # any participant recomputes clearing and settlement from the ledger
+            verified = runner.invoke(app, ["market", "verify", "tiny3", slot, "--data-dir", str(run_dir / "network")])
+            assert verified.exit_code == 0, verified.output
+    finally:
+        runner.invoke(app, ["network", "down", "--data-dir", str(run_dir / "network")])
 
     summary = json.loads((run_dir / "spec.json").read_text())
     assert summary["ledger_verify"] == "ok" and summary["households"] == 6 and summary["slots"] == 2
