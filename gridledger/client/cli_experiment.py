@@ -8,8 +8,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from gridledger.client.cli_setup import console
-from gridledger.client.experiment.metrics import RunFileError, compute, load_run, metrics_table
+from gridledger.client.experiment.metrics import compute, metrics_table
 from gridledger.client.experiment.report import write_report
+from gridledger.client.experiment.rundata import RunFileError, load_run
 from gridledger.client.experiment.runner import run_experiment
 from gridledger.client.experiment.spec import ExperimentSpec, SpecError, load_spec
 

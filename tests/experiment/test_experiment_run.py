@@ -14,7 +14,8 @@ import yaml
 from typer.testing import CliRunner
 
 from gridledger.client.cli import app
-from gridledger.client.experiment.metrics import compute, load_run
+from gridledger.client.experiment.metrics import compute
+from gridledger.client.experiment.rundata import load_run
 from tests.integration.network import write_network
 
 pytestmark = pytest.mark.integration

@@ -12,18 +12,8 @@ import pytest
 from rich.console import Console
 
 from gridledger.client.agents.records import TxLog, TxRecord
-from gridledger.client.experiment.metrics import (
-    Block,
-    RunFileError,
-    Slot,
-    Transaction,
-    columns,
-    compute,
-    load_run,
-    metrics_table,
-    p95,
-    run_labels,
-)
+from gridledger.client.experiment.metrics import compute, metrics_table, p95, run_labels
+from gridledger.client.experiment.rundata import Block, RunFileError, Slot, Transaction, columns, load_run
 from gridledger.client.experiment.slotdata import SlotRow, write_slots_csv
 from tests.experiment.rundirs import (
     BLOCK_COLUMNS,

@@ -14,18 +14,14 @@ from pathlib import Path
 
 from gridledger.client.experiment.metrics import (
     DISPLAY,
-    MICRO_CENTS_PER_USD,
-    WH_PER_KWH,
-    Run,
     RunMetrics,
-    Slot,
     compute,
     cost_ratio,
-    load_run,
     per_household_slot,
     run_labels,
     valid_latencies,
 )
+from gridledger.client.experiment.rundata import MICRO_CENTS_PER_USD, WH_PER_KWH, Run, Slot, load_run
 from gridledger.client.report import HtmlReport, bar_chart, cdf_chart, line_chart
 
 REPORT_FILE = "report.html"
