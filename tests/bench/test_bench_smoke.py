@@ -1,5 +1,6 @@
-"""`gridledger bench` end to end on dev.yaml: a short round at a low rate, then the report is checked for
-completeness (JSON keys, CSV rows, figures in report.html), never for speed."""
+"""`gridledger bench` end to end on dev.yaml: deploy/bench/smoke.yaml's short rounds (every workload and rate
+controller at low rates), then the report is checked for completeness (JSON keys, CSV rows, figures in
+report.html), never for speed."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ ROUND_KEYS = {"label", "submitted", "succeeded", "failed", "failed_by_validation
 def test_bench_smoke_round_writes_a_complete_report(tmp_path: Path) -> None:
     out = tmp_path / "bench"
     result = CliRunner().invoke(app, ["bench", "--network", str(REPO / "deploy" / "networks" / "dev.yaml"),
-                                      "--local", "--free-ports", "--workload", "kv-blind-write",
-                                      "--rate-control", "fixed-rate:10", "--duration", "3", "--workers", "2",
-                                      "--out", str(out)])
+                                      "--local", "--free-ports", "--rounds", str(REPO / "deploy" / "bench" /
+                                                                                "smoke.yaml"),
+                                      "--workers", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
 
     document = json.loads((out / "results.json").read_text())
@@ -35,17 +36,20 @@ def test_bench_smoke_round_writes_a_complete_report(tmp_path: Path) -> None:
     assert document["crypto_cost"]["sign_us"] > 0 and document["crypto_cost"]["verify_us"] > 0
     (run,) = document["runs"]
     assert run["topology"]["peers"] == 1 and run["topology"]["batch"]["max_message_count"] > 0
-    (round_result,) = run["rounds"]
-    assert set(round_result) >= ROUND_KEYS
-    assert round_result["submitted"] > 0
-    assert round_result["succeeded"] + round_result["failed"] == round_result["submitted"]
-    assert {"min", "p50", "p95", "p99", "max"} <= set(round_result["latency_ms"])
-    assert {"peer0-org1", "orderer0", "bench-worker-0", "bench-worker-1"} <= set(round_result["resources"])
-    assert round_result["crypto_bound"]["signs_per_tx"] == 3 and round_result["crypto_bound"]["verifies_per_tx"] == 4
+    workloads = {"kv-blind-write", "kv-read-write", "kv-hot-key", "market-order"}
+    assert {r["workload"] for r in run["rounds"]} == workloads
+    for round_result in run["rounds"]:
+        assert set(round_result) >= ROUND_KEYS
+        assert round_result["succeeded"] > 0, round_result["label"]
+        assert round_result["succeeded"] + round_result["failed"] == round_result["submitted"]
+        assert {"min", "p50", "p95", "p99", "max"} <= set(round_result["latency_ms"])
+        assert {"peer0-org1", "orderer0", "bench-worker-0", "bench-worker-1"} <= set(round_result["resources"])
+        assert round_result["crypto_bound"]["signs_per_tx"] == 3
+        assert round_result["crypto_bound"]["verifies_per_tx"] == 4
 
     with (out / "rounds.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 1 and rows[0]["workload"] == "kv-blind-write" and int(rows[0]["Succ"]) > 0
+    assert {row["workload"] for row in rows} == workloads and all(int(row["Succ"]) > 0 for row in rows)
 
     page = (out / "report.html").read_text()
     for title in ("Throughput over time", "Latency over time", "Latency CDF", "Outcomes", "Block sizes"):
