@@ -13,6 +13,7 @@ from gridledger.client.experiment.report import write_report
 from gridledger.client.experiment.rundata import RunFileError, load_run
 from gridledger.client.experiment.runner import run_experiment
 from gridledger.client.experiment.spec import ExperimentSpec, SpecError, load_spec
+from gridledger.client.traces import TraceError
 
 experiment_app = typer.Typer(help="Run market experiments and report their results.", no_args_is_help=True)
 
@@ -49,7 +50,12 @@ def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False) -> 
         last = number == len(loaded)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True) as bars:
-            run_dir = run_experiment(spec, out, ProgressBars(bars, spec.name), keep_network=keep and last)
+            try:
+                run_dir = run_experiment(spec, out, ProgressBars(bars, spec.name), keep_network=keep and last)
+            except TraceError as exc:
+                console.print(f"[red]{exc}[/red]\nBuild the trace with `gridledger trace build` (the spec's "
+                              "header says how), point trace.path at another one, or run with --quick.")
+                raise typer.Exit(2) from None
         console.print(f"{spec.name}: done, results in {run_dir}")
         if keep and last:
             console.print(f"its network is still running: `gridledger market verify {spec.name.replace('.', '-')} 0 "

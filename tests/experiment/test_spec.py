@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.experiment.runner import derived_network
+from gridledger.client.experiment.runner import derived_network, select_trace
 from gridledger.client.experiment.spec import SpecError, load_spec
+from gridledger.client.traces import TraceError
 from gridledger.common.netconfig import load_network
 
 SPECS = sorted(Path("deploy/experiments").glob("config*.yaml"))
@@ -64,3 +65,15 @@ def test_block_overrides_are_written_into_the_derived_network(tmp_path: Path) ->
     assert (network.batch.batch_timeout_ms, network.batch.max_message_count) == (350, 42)
     assert network.batch.preferred_max_bytes == original.batch.preferred_max_bytes
     assert network.peer_msp_ids == original.peer_msp_ids
+
+
+def test_trace_problems_are_reported_before_any_network_starts(tmp_path: Path) -> None:
+    spec = load_spec(SPECS[1])
+    with pytest.raises(TraceError, match="cannot read"):
+        select_trace(spec)  # the full-size trace is built by the user, not shipped
+    beyond = spec.quickened().model_copy(update={"trace": spec.quickened().trace.model_copy(
+        update={"first_slot": 90, "slots": 10})})
+    with pytest.raises(TraceError, match=r"sample\.csv"):
+        select_trace(beyond)
+    quick = select_trace(spec.quickened())
+    assert len(quick.households) == 63 and quick.slots == list(range(26, 34))

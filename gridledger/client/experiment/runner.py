@@ -43,7 +43,7 @@ from gridledger.client.experiment.slotdata import (
 from gridledger.client.experiment.spec import ExperimentSpec
 from gridledger.client.localnet import LocalNetwork
 from gridledger.client.sdk import NO_RETRY, Contract, Gateway
-from gridledger.client.traces import Trace, load_trace
+from gridledger.client.traces import Trace, TraceError, load_trace
 from gridledger.client.verify import verify_network
 from gridledger.common import msp
 from gridledger.common.cryptogen import load_member
@@ -80,13 +80,14 @@ def derived_network(spec: ExperimentSpec, run_dir: Path) -> Path:
 
 
 def select_trace(spec: ExperimentSpec) -> Trace:
+    """The households and slots the spec asks for; TraceError says what is missing before any network starts."""
     trace = load_trace(spec.trace.path)
     last = trace.slots[-1] + 1
     count = spec.trace.slots or last - spec.trace.first_slot
-    if spec.trace.first_slot + count > last:
-        raise ValueError(f"the trace {spec.trace.path} has slots up to {last - 1}; the spec asks for "
-                         f"{count} slots from {spec.trace.first_slot}")
-    return trace.select(spec.trace.households, range(spec.trace.first_slot, spec.trace.first_slot + count))
+    try:
+        return trace.select(spec.trace.households, range(spec.trace.first_slot, spec.trace.first_slot + count))
+    except ValueError as exc:
+        raise TraceError(f"{spec.trace.path}: {exc}") from None
 
 
 @dataclass
