@@ -51,10 +51,10 @@ images: $(STAMP)
 	BASE_IMAGE=$(BASE_IMAGE) IMAGE=$(IMAGE) PYTHON=$(BIN)/python scripts/docker-images.sh
 
 up: $(STAMP)
-	$(BIN)/python -m gridledger.client.docker prepare --network deploy/networks/default.yaml \
+	$(BIN)/python -m gridledger.ops.docker prepare --network deploy/networks/default.yaml \
 		--project $(COMPOSE_PROJECT) --compose-file docker-compose.yml
 	GRIDLEDGER_IMAGE=$(IMAGE) $(COMPOSE) --project-name $(COMPOSE_PROJECT) up --detach --remove-orphans
-	$(BIN)/python -m gridledger.client.docker wait
+	$(BIN)/python -m gridledger.ops.docker wait
 
 down:
 	$(COMPOSE) --project-name $(COMPOSE_PROJECT) down --remove-orphans

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.common import cryptogen
-from gridledger.common.netconfig import load_network
+from gridledger.ops import cryptogen
+from gridledger.ops.netconfig import load_network
 
 REPO = Path(__file__).resolve().parent.parent
 NETWORKS = REPO / "deploy" / "networks"

@@ -1,4 +1,4 @@
-"""Coalescing many concurrent requests into few stream messages (DESIGN.md, "Performance principles").
+"""Coalescing many concurrent requests into few stream messages (docs/design.md, "Gateway").
 
 A per-call gRPC round trip costs far more CPU in Python than the work it carries, so callers put single items in
 a queue and one sender task ships whatever has accumulated as one message on a long-lived bidirectional stream.

@@ -1,6 +1,6 @@
 """Checks that a block was produced by the ordering service: consenter signatures and the hash chain.
 
-How many consenter signatures a block needs depends on the consensus type (DESIGN.md, "Ordering service"): under
+How many consenter signatures a block needs depends on the consensus type (docs/design.md, "Validation"): under
 crash-fault consensus (solo, raft) one consenter's signature suffices; under BFT a quorum of 2f+1 distinct
 consenters must sign. The rule is a small strategy object chosen from the channel config.
 """

@@ -1,90 +1,25 @@
-"""The channel configuration as every node uses it: built from a network definition, read back from a config
-block, and turned into the MSP, the parsed policies and the consenter set.
+"""The channel configuration as every node uses it: read back and verified from a config block, and turned into
+the MSP, the parsed policies and the consenter set. Building the genesis block is ops/genesis.py's job.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from gridledger.common import hashing, msp
-from gridledger.common.cryptogen import ADMIN, member_dir
-from gridledger.common.netconfig import POLICY_ROLES, NetworkDefinition
 from gridledger.common.policy import Policy, parse_policy
 from gridledger.v1 import block_pb2, config_pb2, transaction_pb2
 
 # Channel policy names as stored in ChannelConfig.policies.
 POLICY_NAMES = {"endorsement": "Endorsement", "lifecycle_endorsement": "LifecycleEndorsement",
                 "writers": "Writers", "readers": "Readers", "admins": "Admins"}
+# How each policy is read: the role that MAJORITY/ANY/ALL expand to, by network-definition field.
+POLICY_ROLES = {"endorsement": "peer", "lifecycle_endorsement": "peer", "writers": "member", "readers": "member",
+                "admins": "admin"}
 
 
 class ConfigError(ValueError):
     """A config block or envelope that cannot be trusted or read."""
-
-
-def build_channel_config(network: NetworkDefinition, crypto_dir: Path, host: str = "127.0.0.1") -> \
-        config_pb2.ChannelConfig:
-    """The channel config for `network`, with org CAs from `crypto_dir`; consenters are reached at `host`
-    (127.0.0.1 for local processes; None-like empty string means "by node name", as in containers)."""
-    orgs = []
-    for msp_id in [network.orderer_org.msp_id, *network.peer_msp_ids]:
-        orgs.append(config_pb2.OrganizationConfig(
-            msp_id=msp_id,
-            root_cert=(crypto_dir / msp_id / "ca" / "cert.pem").read_bytes(),
-            tls_root_cert=(crypto_dir / msp_id / "tlsca" / "cert.pem").read_bytes(),
-        ))
-    consenters = []
-    for node in network.orderer_org.orderers:
-        folder = member_dir(crypto_dir, network.orderer_org.msp_id, node.name)
-        consenters.append(config_pb2.Consenter(
-            id=node.name, msp_id=network.orderer_org.msp_id, host=host or node.name, port=node.port,
-            identity=msp.SigningIdentity.from_pem(network.orderer_org.msp_id, (folder / "cert.pem").read_bytes(),
-                                                  (folder / "key.pem").read_bytes()).serialized(),
-            tls_cert=(folder / "tls-cert.pem").read_bytes(),
-        ))
-    raft, bft = network.consensus.raft, network.consensus.bft
-    return config_pb2.ChannelConfig(
-        channel_id=network.channel,
-        sequence=0,
-        organizations=orgs,
-        orderer_orgs=[network.orderer_org.msp_id],
-        consensus=config_pb2.ConsensusConfig(
-            type=network.consensus.type,
-            consenters=consenters,
-            raft=config_pb2.RaftOptions(**raft.model_dump()),
-            bft=config_pb2.BftOptions(**bft.model_dump()),
-        ),
-        batch=config_pb2.BatchConfig(**network.batch.model_dump()),
-        policies={POLICY_NAMES[field]: getattr(network.policies, field) for field in POLICY_NAMES},
-    )
-
-
-def genesis_block(config: config_pb2.ChannelConfig, admin: msp.SigningIdentity) -> block_pb2.Block:
-    """Block 0: one CONFIG envelope holding the config, signed by an orderer-org admin."""
-    config_bytes = config.SerializeToString()
-    envelope_data = config_pb2.ConfigEnvelope(
-        config=config_bytes,
-        signatures=[config_pb2.ConfigSignature(signer=admin.serialized(), signature=admin.sign(config_bytes))],
-    ).SerializeToString()
-    nonce = hashing.sha256(config_bytes)[:24]
-    header = transaction_pb2.Header(
-        type=transaction_pb2.CONFIG, channel_id=config.channel_id, tx_id=hashing.tx_id(nonce, admin.certificate),
-        timestamp_ns=time.time_ns(), creator=admin.serialized(), nonce=nonce,
-    ).SerializeToString()
-    payload = transaction_pb2.Payload(header=header, data=envelope_data).SerializeToString()
-    envelope = transaction_pb2.Envelope(payload=payload, signature=admin.sign(payload)).SerializeToString()
-    block = block_pb2.Block()
-    block.header.number = 0
-    block.header.data_hash = hashing.data_hash([envelope])
-    block.data.envelopes.append(envelope)
-    block.metadata.last_config = 0
-    return block
-
-
-def load_admin(crypto_dir: Path, msp_id: str) -> msp.SigningIdentity:
-    folder = member_dir(crypto_dir, msp_id, ADMIN)
-    return msp.SigningIdentity.from_pem(msp_id, (folder / "cert.pem").read_bytes(), (folder / "key.pem").read_bytes())
 
 
 def config_from_block(block: block_pb2.Block) -> config_pb2.ChannelConfig:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridledger.common.cryptogen import MemberMaterial, load_member
+from gridledger.common.material import MemberMaterial, load_member
 
 
 class Endpoint(BaseModel):

@@ -1,5 +1,5 @@
 """The operations endpoint every node serves: a tiny asyncio HTTP/1.0 responder for /healthz, /metrics and the
-like (DESIGN.md, "Observability").
+like, read by `network up`, container healthchecks and the bench's node metrics.
 
 Only GET and HEAD of fixed paths are needed, so a full web framework would be dead weight in every node process;
 this module answers one request per connection and closes it, bounds what it reads (line length, header count,
@@ -40,7 +40,7 @@ def json_response(value: Any, status: int = 200) -> HttpResponse:
 
 
 def _problem(status: int, detail: str) -> HttpResponse:
-    """An RFC 7807 problem body, the error format DESIGN.md asks of HTTP endpoints."""
+    """An RFC 7807 problem body, the error format the REST service answers with too (services/rest/problems.py)."""
     body = json.dumps({"title": _REASONS.get(status, "Error"), "status": status, "detail": detail}) + "\n"
     return HttpResponse(status, body.encode(), "application/problem+json")
 

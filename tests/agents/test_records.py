@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 
-from gridledger.client.agents.records import TxLog, TxRecord
-from gridledger.client.experiment.slotdata import failed_submissions, no_market_cost
+from gridledger.lab.agents.records import TxLog, TxRecord
+from gridledger.lab.experiment.slotdata import failed_submissions, no_market_cost
 
 
 def _record(tx_type: str, household: str, attempt: int, status: str, slot: int = 0) -> TxRecord:

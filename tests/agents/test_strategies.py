@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridledger.client.agents.strategies import NetMidpoint, ZeroIntelligence, strategy_named
-from gridledger.client.agents.submitter import BlockBackoff
+from gridledger.lab.agents.strategies import NetMidpoint, ZeroIntelligence, strategy_named
+from gridledger.lab.agents.submitter import BlockBackoff
 
 LO, HI = 3400, 10840
 energy = st.integers(min_value=0, max_value=20_000)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
+from gridledger.cli.app import app
 
 REPO = Path(__file__).resolve().parents[2]
 ROUND_KEYS = {"label", "submitted", "succeeded", "failed", "failed_by_validation_code", "failed_by_error",

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.bench import crypto, nodemetrics
-from gridledger.client.bench.config import BenchConfigError, derive, load_rounds, parse_sweep, split_values
-from gridledger.client.bench.rates import FixedLoad, LinearRate, MaximumRate, parse_rate
-from gridledger.client.bench.stats import summarize, timeseries
-from gridledger.client.bench.workloads import KvBlindWrite, WorkerSlot, workload_class
-from gridledger.common.netconfig import load_network
+from gridledger.lab.bench import crypto, nodemetrics
+from gridledger.lab.bench.config import BenchConfigError, derive, load_rounds, parse_sweep, split_values
+from gridledger.lab.bench.rates import FixedLoad, LinearRate, MaximumRate, parse_rate
+from gridledger.lab.bench.stats import summarize, timeseries
+from gridledger.lab.bench.workloads import KvBlindWrite, WorkerSlot, workload_class
+from gridledger.ops.netconfig import load_network
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULTS = {"workload": "kv-blind-write", "rate_control": "fixed-rate:10", "duration": 5, "workers": 1}
@@ -108,7 +108,7 @@ def test_sweeps_derive_checked_networks() -> None:
 
 def test_workloads_by_name_and_by_import_path() -> None:
     assert workload_class("kv-blind-write") is KvBlindWrite
-    assert workload_class("gridledger.client.bench.workloads:KvHotKey").name == "kv-hot-key"
+    assert workload_class("gridledger.lab.bench.workloads:KvHotKey").name == "kv-hot-key"
     with pytest.raises(ValueError):
         workload_class("no-such-workload")
     tx = KvBlindWrite(WorkerSlot(1, 2, 0, "run-r0-w1"), {"value_size": 10}).transaction(7)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from gridledger.client.report import HtmlReport, bar_chart, cdf_chart, line_chart
-from gridledger.client.report.svg import nice_ticks
+from gridledger.lab.report import HtmlReport, bar_chart, cdf_chart, line_chart
+from gridledger.lab.report.svg import nice_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 NASTY = 'a<b & "c" > d\'s'

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.common import channel, cryptogen, hashing, msp
-from gridledger.common.netconfig import load_network
+from gridledger.common import channel, hashing, material, msp
+from gridledger.ops import cryptogen, genesis
+from gridledger.ops.netconfig import load_network
 from gridledger.v1 import block_pb2, config_pb2, transaction_pb2
 
 
@@ -18,7 +19,7 @@ def test_keys_are_private_and_certificates_readable(raft_crypto: tuple[Path, Pat
 def test_generate_is_idempotent_and_force_replaces(tmp_path: Path) -> None:
     network = load_network(Path("deploy/networks/dev.yaml"))
     first = cryptogen.generate(network, tmp_path)
-    peer_cert = cryptogen.member_dir(tmp_path, "Org1MSP", "peer0-org1") / "cert.pem"
+    peer_cert = material.member_dir(tmp_path, "Org1MSP", "peer0-org1") / "cert.pem"
     before = peer_cert.read_bytes()
     assert first and cryptogen.generate(network, tmp_path) == []
     assert peer_cert.read_bytes() == before
@@ -28,14 +29,14 @@ def test_generate_is_idempotent_and_force_replaces(tmp_path: Path) -> None:
 
 def test_signing_ca_issues_identities_the_org_msp_accepts(raft_crypto: tuple[Path, Path], tmp_path: Path) -> None:
     _, crypto = raft_crypto
-    ca = cryptogen.signing_ca(crypto, "Org1MSP")
+    ca = material.signing_ca(crypto, "Org1MSP")
     issued = msp.issue_identity(ca, "prosumer-h001", "client")
     household = msp.SigningIdentity.from_pem("Org1MSP", issued.cert_pem, issued.key_pem)
     org_ca = (crypto / "Org1MSP" / "ca" / "cert.pem").read_bytes()
     member = msp.MSP([msp.Organization("Org1MSP", org_ca)]).validate(household.serialized(), roles=["client"])
     assert member.msp_id == "Org1MSP" and member.role == "client"
     with pytest.raises(FileNotFoundError, match="no signing CA of Org9MSP"):
-        cryptogen.signing_ca(tmp_path, "Org9MSP")
+        material.signing_ca(tmp_path, "Org9MSP")
 
 
 @pytest.mark.skipif(subprocess.run(["which", "openssl"], capture_output=True).returncode != 0,
@@ -57,8 +58,8 @@ def test_openssl_reads_and_verifies_every_certificate(raft_crypto: tuple[Path, P
 def make_genesis(raft_crypto: tuple[Path, Path]) -> block_pb2.Block:
     network_file, crypto = raft_crypto
     network = load_network(network_file)
-    config = channel.build_channel_config(network, crypto)
-    return channel.genesis_block(config, channel.load_admin(crypto, network.orderer_org.msp_id))
+    config = genesis.build_channel_config(network, crypto)
+    return genesis.genesis_block(config, material.load_admin(crypto, network.orderer_org.msp_id))
 
 
 def test_genesis_round_trip(raft_crypto: tuple[Path, Path]) -> None:

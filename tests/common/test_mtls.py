@@ -7,7 +7,7 @@ import grpc
 import pytest
 
 from gridledger.common import grpcutil, msp
-from gridledger.common.cryptogen import load_member
+from gridledger.common.material import load_member
 
 METHOD = "/gridledger.test.Echo/Call"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gridledger.common.netconfig import NetworkConfigError, load_network, parse_network
+from gridledger.ops.netconfig import NetworkConfigError, load_network, parse_network
 from tests.conftest import NETWORKS
 
 

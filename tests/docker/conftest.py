@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gridledger.client.docker import DockerNetwork
+from gridledger.ops.docker import DockerNetwork
 from tests.docker.containers import (
     IMAGE,
     REPO,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from gridledger.client.deploy import NetworkClients, PeerRef, peers_of
-from gridledger.client.docker import DockerNetwork
-from gridledger.client.docker.project import PROJECT_LABEL
-from gridledger.common.netconfig import NetworkDefinition
+from gridledger.ops.deploy import NetworkClients, PeerRef, peers_of
+from gridledger.ops.docker import DockerNetwork
+from gridledger.ops.docker.project import PROJECT_LABEL
+from gridledger.ops.netconfig import NetworkDefinition
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
-from gridledger.client.docker import DockerNetwork
+from gridledger.cli.app import app
+from gridledger.ops.docker import DockerNetwork
 
 SOLO_2X2 = Path(__file__).resolve().parent / "solo-2x2.yaml"
 

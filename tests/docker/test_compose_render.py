@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gridledger.client.docker import DockerError, DockerNetwork, Layout, container_node_configs, prepare, render
-from gridledger.client.docker.render import CONFIG_DIR, DATA_DIR, render_project, rest_services
 from gridledger.common.channel import config_from_block
-from gridledger.common.netconfig import load_network
+from gridledger.ops.docker import DockerError, DockerNetwork, Layout, container_node_configs, prepare, render
+from gridledger.ops.docker.render import CONFIG_DIR, DATA_DIR, render_project, rest_services
+from gridledger.ops.netconfig import load_network
 from gridledger.v1 import block_pb2
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = REPO / "deploy" / "networks" / "default.yaml"
 SOLO_2X2 = Path(__file__).resolve().parent / "solo-2x2.yaml"
-REGENERATE = ".venv/bin/python -m gridledger.client.docker render --network deploy/networks/default.yaml " \
+REGENERATE = ".venv/bin/python -m gridledger.ops.docker render --network deploy/networks/default.yaml " \
              "--out docker-compose.yml"
 
 
@@ -30,7 +30,7 @@ def test_committed_compose_file_is_the_rendering_of_default_yaml() -> None:
 
 def test_the_documented_command_renders_the_committed_file(monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from gridledger.client.docker.__main__ import main
+    from gridledger.ops.docker.__main__ import main
 
     monkeypatch.chdir(REPO)
     assert main(["render", "--network", "deploy/networks/default.yaml"]) == 0

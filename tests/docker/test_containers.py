@@ -14,9 +14,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
-from gridledger.client.deploy import PeerRef, deploy
-from gridledger.client.docker.project import ComposeProject, compose_command
+from gridledger.cli.app import app
+from gridledger.ops.deploy import PeerRef, deploy
+from gridledger.ops.docker.project import ComposeProject, compose_command
 from gridledger.v1 import peer_pb2
 from tests.docker.containers import REPO, ContainerNet
 

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
-from gridledger.client.experiment.metrics import compute
-from gridledger.client.experiment.rundata import load_run
+from gridledger.cli.app import app
+from gridledger.lab.experiment.metrics import compute
+from gridledger.lab.experiment.rundata import load_run
 from tests.integration.network import write_network
 
 pytestmark = pytest.mark.integration

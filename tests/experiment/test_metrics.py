@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from gridledger.client.agents.records import TxLog, TxRecord
-from gridledger.client.experiment.metrics import compute, metrics_table, p95, run_labels
-from gridledger.client.experiment.rundata import Block, RunFileError, Slot, Transaction, columns, load_run
-from gridledger.client.experiment.slotdata import SlotRow, write_slots_csv
+from gridledger.lab.agents.records import TxLog, TxRecord
+from gridledger.lab.experiment.metrics import compute, metrics_table, p95, run_labels
+from gridledger.lab.experiment.rundata import Block, RunFileError, Slot, Transaction, columns, load_run
+from gridledger.lab.experiment.slotdata import SlotRow, write_slots_csv
 from tests.experiment.rundirs import (
     BLOCK_COLUMNS,
     EXAMPLE_BLOCKS,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.experiment.report import (
+from gridledger.lab.experiment.report import (
     THESIS_RESULTS,
     cost_series,
     cumulative,
@@ -17,7 +17,7 @@ from gridledger.client.experiment.report import (
     traded_kwh,
     write_report,
 )
-from gridledger.client.experiment.rundata import RunFileError, load_run
+from gridledger.lab.experiment.rundata import RunFileError, load_run
 from tests.experiment.rundirs import slot, spec, write_example, write_run
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.experiment.runner import derived_network, select_trace
-from gridledger.client.experiment.spec import SpecError, load_spec
-from gridledger.client.traces import TraceError
-from gridledger.common.netconfig import load_network
+from gridledger.lab.experiment.runner import derived_network, select_trace
+from gridledger.lab.experiment.spec import SpecError, load_spec
+from gridledger.lab.traces import TraceError
+from gridledger.ops.netconfig import load_network
 
 SPECS = sorted(Path("deploy/experiments").glob("config*.yaml"))
 

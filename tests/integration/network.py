@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from gridledger.client.deploy import NetworkClients, PeerRef, deploy, peers_of
-from gridledger.client.gateway import GatewayClient
-from gridledger.client.localnet import LocalNetwork
+from gridledger.ops.deploy import NetworkClients, PeerRef, deploy, peers_of
+from gridledger.ops.localnet import LocalNetwork
+from gridledger.sdk import GatewayClient
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

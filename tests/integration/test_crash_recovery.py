@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.gateway import GatewayClient
-from gridledger.client.verify import verify_network
+from gridledger.ops.verify import verify_network
+from gridledger.sdk import GatewayClient
 from tests.integration.network import REPO, TWO_ORGS, running_network
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
+from gridledger.cli.app import app
 from tests.integration.network import REPO, ItNetwork
 
 pytestmark = pytest.mark.integration

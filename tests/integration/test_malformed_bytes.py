@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridledger.common.cryptogen import load_member
 from gridledger.common.grpcutil import sync_channel
+from gridledger.common.material import load_member
 from gridledger.v1 import peer_pb2
 from tests.integration.network import ItNetwork, running_network
 

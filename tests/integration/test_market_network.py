@@ -13,12 +13,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
-from gridledger.client.gateway import ChaincodeError, GatewayClient
+from gridledger.cli.app import app
 from gridledger.common import txbuilder
 from gridledger.common.market import sealing
 from gridledger.common.market.orders import Order
 from gridledger.common.msp import fingerprint
+from gridledger.sdk import ChaincodeError, GatewayClient
 from gridledger.v1 import block_pb2, peer_pb2, transaction_pb2
 from tests.integration.network import REPO, TWO_ORGS, ItNetwork
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.verify import verify_network
+from gridledger.ops.verify import verify_network
 from tests.integration.network import REPO, TWO_ORGS, ItNetwork, running_network
 from tests.integration.test_crash_recovery import stream_writes
 

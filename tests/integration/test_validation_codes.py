@@ -7,9 +7,9 @@ import asyncio
 import grpc
 import pytest
 
-from gridledger.client.gateway import ChaincodeError, GatewayClient
 from gridledger.common import txbuilder
-from gridledger.common.cryptogen import load_member
+from gridledger.common.material import load_member
+from gridledger.sdk import ChaincodeError, GatewayClient
 from gridledger.v1 import block_pb2, peer_pb2, transaction_pb2
 from tests.integration.network import ItNetwork
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.common import cryptogen
+from gridledger.ops import cryptogen
 from tests.orderer.support import OrdererProcess, dev_network
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import grpc
 
-from gridledger.common import channel, grpcutil, hashing
-from gridledger.common.cryptogen import load_member
+from gridledger.common import grpcutil, hashing, material
+from gridledger.common.material import load_member
 from gridledger.common.msp import SigningIdentity
-from gridledger.common.netconfig import NetworkDefinition, load_network
 from gridledger.common.nodeconfig import NodeConfig
+from gridledger.ops import genesis
+from gridledger.ops.netconfig import NetworkDefinition, load_network
 from gridledger.v1 import block_pb2, orderer_pb2, orderer_pb2_grpc, peer_pb2, transaction_pb2
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,21 +41,21 @@ def dev_network() -> NetworkDefinition:
 
 def make_genesis(crypto: Path, consensus: str = "solo", batch_timeout_ms: int = BATCH_TIMEOUT_MS) -> block_pb2.Block:
     network = dev_network()
-    config = channel.build_channel_config(network, crypto)
+    config = genesis.build_channel_config(network, crypto)
     config.consensus.type = consensus
     config.batch.max_message_count = MAX_MESSAGE_COUNT
     config.batch.preferred_max_bytes = PREFERRED_MAX_BYTES
     config.batch.absolute_max_bytes = ABSOLUTE_MAX_BYTES
     config.batch.batch_timeout_ms = batch_timeout_ms
-    return channel.genesis_block(config, channel.load_admin(crypto, network.orderer_org.msp_id))
+    return genesis.genesis_block(config, material.load_admin(crypto, network.orderer_org.msp_id))
 
 
-def write_node_config(folder: Path, crypto: Path, genesis: block_pb2.Block, *, port: int = 0,
+def write_node_config(folder: Path, crypto: Path, genesis_block: block_pb2.Block, *, port: int = 0,
                       operations_port: int | None = 0) -> Path:
     """A node config for orderer0 with its genesis file and data dir in `folder`; returns the config path."""
     folder.mkdir(parents=True, exist_ok=True)
     genesis_path = folder / "genesis.block"
-    genesis_path.write_bytes(genesis.SerializeToString())
+    genesis_path.write_bytes(genesis_block.SerializeToString())
     config = NodeConfig(name="orderer0", msp_id="OrdererMSP", role="orderer", crypto_dir=crypto,
                         genesis_block=genesis_path, data_dir=folder / "data", port=port,
                         operations_port=operations_port, trusted_orgs=ORGS)

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
+from gridledger.cli.app import app
 from tests.sdk.support import SmallNetwork, small_network
 
 

@@ -15,13 +15,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from gridledger.client.deploy import deploy
-from gridledger.client.sdk import RetryPolicy, SubmitResult, errors
 from gridledger.common import msp
 from gridledger.common.market import sealing
 from gridledger.common.market.config import MAX_SLOT
 from gridledger.common.market.orders import MAX_QUANTITY_WH, Order
 from gridledger.common.market.sealing import MAX_SEALED_BYTES
+from gridledger.ops.deploy import deploy
+from gridledger.sdk import RetryPolicy, SubmitResult, errors
 from gridledger.services.rest import market_routes, problems
 from gridledger.services.rest.backend import RestBackend
 from gridledger.services.rest.deps import authenticated, get_backend

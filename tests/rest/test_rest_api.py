@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, Phase, given, settings
 
-from gridledger.client.sdk import FileWallet, WrongPassphrase
+from gridledger.sdk import FileWallet, WrongPassphrase
 from tests.rest.conftest import RestNetwork
 from tests.rest.openapi_strategies import NO_BODY, operations, requests
 

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID
 
-from gridledger.client.localnet import preferred_rest_port
 from gridledger.common import msp
-from gridledger.common.netconfig import load_network
+from gridledger.ops.localnet import preferred_rest_port
+from gridledger.ops.netconfig import load_network
 from gridledger.services.rest.enrol import check_certificate, issue_for_csr
 from gridledger.services.rest.users import UserError, UserStore
 from tests.conftest import NETWORKS

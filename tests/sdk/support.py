@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridledger.client.deploy import NetworkClients, deploy
-from gridledger.client.localnet import LocalNetwork
-from gridledger.client.sdk import Gateway, RetryPolicy
-from gridledger.common.cryptogen import MemberMaterial, load_member
+from gridledger.common.material import MemberMaterial, load_member
+from gridledger.ops.deploy import NetworkClients, deploy
+from gridledger.ops.localnet import LocalNetwork
+from gridledger.sdk import Gateway, RetryPolicy
 from tests.integration.network import REPO, TWO_ORGS, write_network
 
 NOTIFIER = Path(__file__).resolve().parent / "fixtures" / "notifier"

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from gridledger.client.sdk import (
+from gridledger.sdk import (
     NO_RETRY,
     ChaincodeError,
     GridLedgerError,

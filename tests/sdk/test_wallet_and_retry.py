@@ -11,7 +11,9 @@ import socket
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from gridledger.client.sdk import (
+from gridledger.common import msp
+from gridledger.common.grpcutil import TlsMaterial
+from gridledger.sdk import (
     EndorserUnavailable,
     FileWallet,
     Gateway,
@@ -23,8 +25,6 @@ from gridledger.client.sdk import (
     WalletIdentity,
     WrongPassphrase,
 )
-from gridledger.common import msp
-from gridledger.common.grpcutil import TlsMaterial
 
 FAST = 2**10  # scrypt cost for tests; the default (2**15) is what deployments use
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.traces import load_trace, trace_stats
-from gridledger.client.traces.build import BuildRequest, household_watts, write_trace
-from gridledger.client.traces.households import (
+from gridledger.lab.traces import load_trace, trace_stats
+from gridledger.lab.traces.build import BuildRequest, household_watts, write_trace
+from gridledger.lab.traces.households import (
     LOAD_PROFILES,
     PV_PROFILES,
     Household,
@@ -17,7 +17,7 @@ from gridledger.client.traces.households import (
     draw_households,
     household_ids,
 )
-from gridledger.client.traces.simbench_source import YEAR_SLOTS, Profiles
+from gridledger.lab.traces.simbench_source import YEAR_SLOTS, Profiles
 
 SUNNY = [0.5 if 40 <= slot % 96 < 56 else 0.0 for slot in range(YEAR_SLOTS)]  # 2 kWh per kWp per day
 

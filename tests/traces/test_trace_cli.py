@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gridledger.client.cli import app
-from gridledger.client.traces import load_trace, trace_stats
+from gridledger.cli.app import app
+from gridledger.lab.traces import load_trace, trace_stats
 from tests.traces.support import SAMPLE, write_trace
 
 HAS_SIMBENCH = importlib.util.find_spec("simbench") is not None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.traces import Trace, TraceError, load_trace, trace_stats
+from gridledger.lab.traces import Trace, TraceError, load_trace, trace_stats
 from tests.traces.support import HEADER, SAMPLE, write_trace
 
 GOOD = ("a,0,1.000,-0.500,0.500,3.4,10.84", "b,0,0.000,0.250,0.250,3.4,10.84",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.client.traces import Trace, TraceError, load_trace
-from gridledger.client.traces.units import cents_to_millicents, kw_to_wh, millicents_to_text, watts_to_kw_text
+from gridledger.lab.traces import Trace, TraceError, load_trace
+from gridledger.lab.traces.units import cents_to_millicents, kw_to_wh, millicents_to_text, watts_to_kw_text
 from tests.traces.support import SAMPLE, write_trace
 
 

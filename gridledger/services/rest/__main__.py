@@ -3,7 +3,7 @@ runs for each peer organisation; the same as `gridledger rest serve`."""
 
 from __future__ import annotations
 
-from gridledger.services.rest.cli import serve_command
+from gridledger.services.rest.launch import serve_command
 
 if __name__ == "__main__":
     import typer

@@ -19,13 +19,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from google.protobuf.message import DecodeError
 
-from gridledger.client.sdk import Gateway, Network, RetryPolicy
-from gridledger.client.sdk.events import code_name
-from gridledger.client.sdk.wallet import FileWallet
 from gridledger.common import hashing
-from gridledger.common.cryptogen import load_member
+from gridledger.common.material import load_member
 from gridledger.common.msp import pem_to_der
-from gridledger.common.netconfig import NetworkDefinition, load_network
+from gridledger.ops.netconfig import NetworkDefinition, load_network
+from gridledger.sdk import Gateway, Network, RetryPolicy
+from gridledger.sdk.events import code_name
+from gridledger.sdk.wallet import FileWallet
 from gridledger.services.rest.config import RestConfig, read_passphrase
 from gridledger.services.rest.problems import Problem
 from gridledger.services.rest.users import User, UserStore

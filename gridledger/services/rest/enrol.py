@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 
-from gridledger.client.sdk.wallet import FileWallet, WalletIdentity
 from gridledger.common import msp
-from gridledger.common.cryptogen import signing_ca
+from gridledger.common.material import signing_ca
+from gridledger.sdk.wallet import FileWallet, WalletIdentity
 from gridledger.services.rest.users import (
     DEFAULT_SCOPES,
     UnknownUser,

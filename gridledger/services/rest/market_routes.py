@@ -19,8 +19,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from gridledger.client.sdk import errors
 from gridledger.common import msp
+from gridledger.sdk import errors
 from gridledger.services.rest import routes
 from gridledger.services.rest.deps import require
 from gridledger.services.rest.market_models import (

@@ -15,8 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridledger.client.sdk import errors
 from gridledger.common import logs
+from gridledger.sdk import errors
 
 log = logging.getLogger("gridledger.rest")
 PROBLEM_JSON = "application/problem+json"

@@ -12,7 +12,7 @@ import grpc
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
-from gridledger.client.sdk import errors, offline
+from gridledger.sdk import errors, offline
 from gridledger.services.rest.backend import RestBackend, b64, block_json, text_or_none
 from gridledger.services.rest.deps import authenticated, get_backend, require
 from gridledger.services.rest.enrol import register_certificate

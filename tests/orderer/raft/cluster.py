@@ -22,12 +22,15 @@ from pathlib import Path
 
 import grpc
 
-from gridledger.common import cryptogen, grpcutil, hashing
+from gridledger.common import grpcutil, hashing, material
 from gridledger.common.blockverify import BlockVerifier
-from gridledger.common.channel import ChannelContext, build_channel_config, config_from_block, genesis_block, load_admin
+from gridledger.common.channel import ChannelContext, config_from_block
+from gridledger.common.material import load_admin
 from gridledger.common.msp import SigningIdentity
-from gridledger.common.netconfig import NetworkDefinition
 from gridledger.common.nodeconfig import Endpoint, NodeConfig
+from gridledger.ops import cryptogen
+from gridledger.ops.genesis import build_channel_config, genesis_block
+from gridledger.ops.netconfig import NetworkDefinition
 from gridledger.v1 import block_pb2, orderer_pb2
 from tests.orderer import support
 from tests.orderer.support import OrdererProcess
@@ -154,7 +157,7 @@ class RaftCluster:
                              "\n".join(self.processes[n].log_text()[-1500:] for n in self.running()))
 
     def identity(self, msp_id: str = "Org1MSP", name: str = "user1") -> SigningIdentity:
-        return cryptogen.load_member(self.crypto, msp_id, name, ORGS).identity
+        return material.load_member(self.crypto, msp_id, name, ORGS).identity
 
     def address(self, name: str) -> str:
         """The orderer's fixed gRPC address (the consenter address in the genesis block)."""
@@ -225,7 +228,7 @@ class Load:
 
 def cluster_tls(cluster: RaftCluster) -> grpc.ChannelCredentials:
     """Client credentials of Org1MSP's user1, a channel writer and reader."""
-    return grpcutil.channel_credentials(cryptogen.load_member(cluster.crypto, "Org1MSP", "user1", ORGS).tls)
+    return grpcutil.channel_credentials(material.load_member(cluster.crypto, "Org1MSP", "user1", ORGS).tls)
 
 
 async def chain_of(cluster: RaftCluster, name: str, height: int) -> list[block_pb2.Block]:

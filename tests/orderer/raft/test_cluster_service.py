@@ -12,7 +12,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from gridledger.common import cryptogen, grpcutil
+from gridledger.common import grpcutil, material
 from gridledger.v1 import orderer_pb2, raft_pb2
 from tests.orderer import support
 from tests.orderer.raft.cluster import ORGS, RaftCluster, chain_of, cluster_tls, verify_cluster
@@ -50,7 +50,7 @@ def test_every_orderer_accepts_broadcasts_and_the_leader_signs_every_block(clust
     acked = [support.tx_id_of(e.SerializeToString()) for envelopes in sent.values() for e in envelopes]
     height = verify_cluster(cluster, acked)
     blocks = asyncio.run(chain_of(cluster, leader, height))
-    leader_certificate = cryptogen.load_member(cluster.crypto, "OrdererMSP", leader, ORGS).identity.certificate
+    leader_certificate = material.load_member(cluster.crypto, "OrdererMSP", leader, ORGS).identity.certificate
     for block in blocks[1:]:
         metadata = raft_pb2.RaftBlockMetadata.FromString(block.metadata.consenter_metadata)
         assert metadata.leader == leader and metadata.raft_index > 0
@@ -63,7 +63,7 @@ def test_every_orderer_accepts_broadcasts_and_the_leader_signs_every_block(clust
 
 async def _step(cluster: RaftCluster, target: str, as_member: tuple[str, str],
                 messages: list[bytes]) -> grpc.aio.AioRpcError | None:
-    tls = cryptogen.load_member(cluster.crypto, as_member[0], as_member[1], ORGS).tls
+    tls = material.load_member(cluster.crypto, as_member[0], as_member[1], ORGS).tls
     async with grpc.aio.secure_channel(cluster.address(target), grpcutil.channel_credentials(tls)) as channel:
         step = channel.stream_unary("/gridledger.v1.Cluster/Step", request_serializer=lambda m: m,
                                     response_deserializer=orderer_pb2.ClusterAck.FromString)

@@ -1,0 +1,35 @@
+"""The `gridledger` command line. Each sub-command group lives in its own module; this file only assembles them."""
+
+from __future__ import annotations
+
+import typer
+
+from gridledger.cli.bench import bench
+from gridledger.cli.chain import chaincode_app, invoke, ledger_app, query
+from gridledger.cli.demo import demo
+from gridledger.cli.experiment import experiment_app
+from gridledger.cli.market import market_app
+from gridledger.cli.network import network_app
+from gridledger.cli.rest import rest_app  # the CLI assembles every role's commands, services' too
+from gridledger.cli.setup import channel_app, crypto_app
+from gridledger.cli.trace import trace_app
+
+app = typer.Typer(help="gridledger: a permissioned-blockchain testbed for local energy markets.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(crypto_app, name="crypto")
+app.add_typer(channel_app, name="channel")
+app.add_typer(network_app, name="network")
+app.add_typer(chaincode_app, name="chaincode")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(experiment_app, name="experiment")
+app.add_typer(market_app, name="market")
+app.add_typer(rest_app, name="rest")
+app.add_typer(trace_app, name="trace")
+app.command("invoke")(invoke)
+app.command("query")(query)
+app.command("demo")(demo)
+app.command("bench")(bench)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,122 @@
+"""`gridledger network ...`: start, inspect and stop a network of local processes or containers (--docker)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from gridledger.cli.setup import console, err, read_network
+from gridledger.ops.docker import DockerNetwork, Layout
+from gridledger.ops.localnet import DEFAULT_DATA_DIR, LocalNetwork, NetworkError, NodeStatus
+
+network_app = typer.Typer(help="Start, inspect and stop a network.", no_args_is_help=True)
+DataDir = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="folder holding the network's material and data")
+Project = typer.Option(None, "--project", help="--docker: compose project name (default gridledger-<network name>)")
+
+
+def status_table(statuses: list[NodeStatus]) -> Table:
+    table = Table("node", "role", "org", "address", "pid", "health", "height", "operations")
+    for s in statuses:
+        health = "[green]healthy[/green]" if s.healthy else ("[yellow]starting[/yellow]" if s.running
+                                                            else "[red]stopped[/red]")
+        table.add_row(s.name, s.role, s.msp_id, s.address, str(s.pid or "-"), health,
+                      "-" if s.height is None else str(s.height), s.operations_url or "-")
+    return table
+
+
+def fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]{exc}[/red]")
+    return typer.Exit(1)
+
+
+@network_app.command("up")
+def up(network: Path = typer.Option(..., "--network", help="network definition"),
+       data_dir: Path = DataDir,
+       local: bool = typer.Option(True, "--local/--docker", help="local processes, or containers (docker compose)"),
+       timeout: float = typer.Option(60.0, help="seconds to wait for every node to be healthy"),
+       project: str = Project,
+       image: str = typer.Option(None, "--image", help="--docker: image to run (default $GRIDLEDGER_IMAGE or "
+                                                       "gridledger:latest, built by `make images`)")) -> None:
+    """Generate what is missing, start every orderer and peer (as its own process, or its own container with
+    --docker), wait until all are healthy."""
+    read_network(network)
+    if not local:
+        try:
+            with console.status("starting containers..."):
+                statuses = DockerNetwork(data_dir, project, image).up(network, timeout)
+        except NetworkError as exc:
+            raise fail(exc) from None
+        console.print(status_table(statuses))
+        return
+    try:
+        with console.status("starting nodes..."):
+            statuses = LocalNetwork(data_dir).up(network, timeout)
+    except NetworkError as exc:
+        raise fail(exc) from None
+    console.print(status_table(statuses))
+
+
+@network_app.command("status")
+def status(data_dir: Path = DataDir, as_json: bool = typer.Option(False, "--json", help="machine-readable"),
+           local: bool = typer.Option(None, "--local/--docker", show_default=False,
+                                      help="which kind of network (default: containers if the data folder has "
+                                           "some, else local processes)"),
+           project: str = Project) -> None:
+    """Each node's role, address, pid, health and height."""
+    rest: list[dict] = []
+    try:
+        if _docker(data_dir, local):
+            statuses = DockerNetwork(data_dir, project).status()
+        else:
+            local_network = LocalNetwork(data_dir)
+            statuses = local_network.status()
+            rest = [asdict(r) for r in local_network.rest_status()] if as_json else []
+    except NetworkError as exc:
+        raise fail(exc) from None
+    if as_json:
+        # "rest": each peer org's REST service (local processes; containers: gridledger/ops/docker/render.py)
+        print(json.dumps({"nodes": [asdict(s) for s in statuses], "rest": rest}, indent=2))
+    else:
+        console.print(status_table(statuses))
+
+
+@network_app.command("logs")
+def logs(node: str = typer.Argument(..., help="node name"), data_dir: Path = DataDir,
+         lines: int = typer.Option(50, "--lines", "-n", help="how many of the last lines")) -> None:
+    """The last lines a node logged."""
+    try:
+        text = LocalNetwork(data_dir).log_path(node).read_text(errors="replace").splitlines()
+    except NetworkError as exc:
+        raise fail(exc) from None
+    print("\n".join(text[-lines:]))
+
+
+@network_app.command("down")
+def down(data_dir: Path = DataDir,
+         purge: bool = typer.Option(False, "--purge", help="also delete all data (--docker: the volumes)"),
+         local: bool = typer.Option(None, "--local/--docker", show_default=False,
+                                    help="which kind of network (default: containers if the data folder has some, "
+                                         "else local processes)"),
+         project: str = Project) -> None:
+    """Stop every node cleanly (their data stays unless --purge). --docker removes the containers and keeps the
+    volumes, so the next `up --docker` continues every chain; --purge removes the volumes too."""
+    try:
+        if _docker(data_dir, local):
+            DockerNetwork(data_dir, project).down(purge=purge)
+            console.print("containers removed" + (" with their volumes" if purge else "; volumes kept"))
+            return
+        LocalNetwork(data_dir).down(purge=purge)
+    except NetworkError as exc:
+        raise fail(exc) from None
+    console.print("network stopped" + (" and its data removed" if purge else ""))
+
+
+def _docker(data_dir: Path, local: bool | None) -> bool:
+    """--docker, --local, or (neither given) whether the data folder records a network in containers."""
+    if local is None:
+        return Layout(data_dir.resolve()).project_file.exists()
+    return not local

@@ -1,0 +1,71 @@
+"""CLI commands that prepare a network before it runs: crypto material and the genesis block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from gridledger.common import material
+from gridledger.ops import cryptogen, genesis
+from gridledger.ops.netconfig import NetworkConfigError, NetworkDefinition, load_network
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+crypto_app = typer.Typer(help="Keys and certificates for a network.", no_args_is_help=True)
+channel_app = typer.Typer(help="Channel configuration and genesis block.", no_args_is_help=True)
+
+NetworkOption = typer.Option(..., "--network", help="network definition, e.g. deploy/networks/dev.yaml")
+
+
+def read_network(path: Path) -> NetworkDefinition:
+    """Load a network definition or exit with the precise error (file, field, what is allowed)."""
+    try:
+        return load_network(path)
+    except NetworkConfigError as exc:
+        err.print(f"[red]invalid network definition[/red]\n{exc}")
+        raise typer.Exit(2) from None
+
+
+@crypto_app.command("generate")
+def crypto_generate(
+    network: Path = NetworkOption,
+    out: Path = typer.Option(..., "--out", help="folder for the crypto material"),
+    force: bool = typer.Option(False, "--force", help="replace existing keys and certificates"),
+) -> None:
+    """Create CA, TLS and member keys and certificates for every org, node, admin and client."""
+    definition = read_network(network)
+    written = cryptogen.generate(definition, out, force=force)
+    members = cryptogen.members_of(definition)
+    if written:
+        console.print(f"wrote {len(written)} certificates (and their keys, mode 0600) for {len(members)} members "
+                      f"of {definition.name} to {out}")
+    else:
+        console.print(f"crypto material for {definition.name} in {out} is complete; nothing to do "
+                      "(use --force to replace it)")
+
+
+@channel_app.command("genesis")
+def channel_genesis(
+    network: Path = NetworkOption,
+    crypto: Path = typer.Option(..., "--crypto", help="folder made by `gridledger crypto generate`"),
+    out: Path = typer.Option(..., "--out", help="where to write the genesis block"),
+    host: str = typer.Option("127.0.0.1", "--host",
+                             help="address at which consenters are reached; '' means by node name (containers)"),
+) -> None:
+    """Write the signed genesis block that carries the channel config."""
+    definition = read_network(network)
+    try:
+        config = genesis.build_channel_config(definition, crypto, host=host)
+        admin = material.load_admin(crypto, definition.orderer_org.msp_id)
+    except FileNotFoundError as exc:
+        err.print(f"[red]missing crypto material:[/red] {exc.filename}\n"
+                  f"run `gridledger crypto generate --network {network} --out {crypto}` first")
+        raise typer.Exit(2) from None
+    block = genesis.genesis_block(config, admin)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(block.SerializeToString())
+    console.print(f"genesis block for channel {config.channel_id!r} ({definition.consensus.type}, "
+                  f"{len(config.consensus.consenters)} consenters, {len(definition.peer_orgs)} peer orgs) -> {out}")

@@ -1,1 +1,0 @@
-"""Clients: the SDK, the command line, agents, benchmarks and experiments."""

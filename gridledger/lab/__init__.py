@@ -1,0 +1,1 @@
+"""The research harness: household traces, market agents, experiments, benchmarks and their reports."""

@@ -1,0 +1,307 @@
+"""`gridledger experiment run`: start the network a spec names, deploy the token and market chaincode, register a
+simulated community from a trace, run the market slot by slot with agents, and write island's CSVs.
+
+Slots overlap as they do in a running market: slot n+1's bidding opens at its clock boundary while slot n is still
+being cleared and settled. Everything the report needs is read back from the ledger (results, allocations,
+settlements), so a run measures what the chain recorded, not what the agents believe they did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from gridledger.common import msp
+from gridledger.common.market.config import Clock, MarketConfig
+from gridledger.common.material import load_member
+from gridledger.lab.agents.chainclock import ChainClock
+from gridledger.lab.agents.operator import ClockTicker, Operator
+from gridledger.lab.agents.participants import Auctioneer, Meter, Prosumer
+from gridledger.lab.agents.records import TxLog
+from gridledger.lab.agents.sealing import OrderSealer, SlotKeys
+from gridledger.lab.agents.strategies import strategy_named
+from gridledger.lab.agents.submitter import BlockBackoff, Submitter
+from gridledger.lab.experiment.slotdata import (
+    SlotRow,
+    failed_submissions,
+    no_market_cost,
+    slot_row,
+    write_slots_csv,
+)
+from gridledger.lab.experiment.spec import ExperimentSpec
+from gridledger.lab.population import (
+    AUCTIONEER,
+    Household,
+    IdentityIssuer,
+    Member,
+    build_households,
+)
+from gridledger.lab.traces import Trace, TraceError, load_trace
+from gridledger.ops.deploy import NetworkClients, deploy
+from gridledger.ops.localnet import LocalNetwork
+from gridledger.ops.netconfig import NetworkDefinition, load_network
+from gridledger.ops.verify import verify_network
+from gridledger.sdk import NO_RETRY, Contract, Gateway
+
+CHAINCODE_ROOT = Path(__file__).resolve().parent.parent.parent / "chaincode"
+MARKET = "market"
+TOKEN = "token"
+GRID_ACCOUNT = "grid"
+REGISTRATION_CHUNK = 100
+# Agents act as soon as the utility's peer committed a step; peers of other orgs may be a block behind, and their
+# endorsement would refuse what they have not seen yet (a registration, a closed phase).
+CATCH_UP_BLOCKS = 2
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    """Registration in transactions of at most `size` entries keeps each read/write set small."""
+    return [items[first:first + size] for first in range(0, len(items), size)]
+
+
+def derived_network(spec: ExperimentSpec, run_dir: Path) -> Path:
+    """The spec's network file with its block settings overridden, written into the run directory."""
+    network = load_network(spec.network)
+    overrides = {key: value for key, value in spec.overrides.model_dump().items() if value is not None}
+    batch = network.batch.model_copy(update=overrides)
+    data = network.model_copy(update={"batch": batch}).model_dump(mode="json", exclude_none=True)
+    path = run_dir / "network.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    load_network(path)  # the overrides must still make a valid network
+    return path
+
+
+def select_trace(spec: ExperimentSpec) -> Trace:
+    """The households and slots the spec asks for; TraceError says what is missing before any network starts."""
+    trace = load_trace(spec.trace.path)
+    last = trace.slots[-1] + 1
+    count = spec.trace.slots or last - spec.trace.first_slot
+    try:
+        return trace.select(spec.trace.households, range(spec.trace.first_slot, spec.trace.first_slot + count))
+    except ValueError as exc:
+        raise TraceError(f"{spec.trace.path}: {exc}") from None
+
+
+@dataclass
+class Community:
+    """Agents and their connections for one run."""
+
+    prosumers: list[Prosumer] = field(default_factory=list)
+    meters: list[Meter] = field(default_factory=list)
+    auctioneer: Auctioneer | None = None
+    gateways: list[Gateway] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for gateway in self.gateways:
+            await gateway.close()
+
+
+class MarketSession:
+    """One run's market on a running network: setup, slots, and reading the results back."""
+
+    def __init__(self, spec: ExperimentSpec, network: NetworkDefinition, crypto_dir: Path, trace: Trace,
+                 progress: Progress) -> None:
+        self.spec = spec
+        self.network = network
+        self.crypto_dir = crypto_dir
+        self.trace = trace
+        self.progress = progress
+        self.log = TxLog()
+        self.rng = random.Random(spec.agents.seed)
+        self.market_id = spec.name.replace(".", "-")
+        self.orgs = list(network.peer_msp_ids)
+        self.utility = self.orgs[0]
+        self._trusted = [network.orderer_org.msp_id, *self.orgs]
+
+    # ----- connections -----
+
+    async def _gateway(self, msp_id: str) -> Gateway:
+        peer = NetworkClients(self.network, self.crypto_dir).first_peer(msp_id)
+        material = load_member(self.crypto_dir, msp_id, "admin", self._trusted)
+        return await Gateway.connect(peer.address, material.identity, material.tls, retry=NO_RETRY, timeout=120)
+
+    def _contract(self, gateway: Gateway, member_identity, name: str = MARKET) -> Contract:
+        return gateway.with_identity(member_identity).network(self.network.channel).contract(name)
+
+    # ----- setup -----
+
+    async def deploy_chaincode(self) -> None:
+        clients = NetworkClients(self.network, self.crypto_dir)
+        policy = self.network.policies.endorsement
+        for name in (TOKEN, MARKET):
+            self.progress(f"deploying {name}", 0, 1)
+            await deploy(clients, name, CHAINCODE_ROOT / name, "1.0", policy)
+
+    def market_config(self, start_height: int) -> dict:
+        market = self.spec.market
+        lo, hi = self.trace.prices(self.trace.slots[0])
+        return {"market_id": self.market_id, "sealing": market.sealing, "data_model": market.data_model,
+                "tie_rule": market.tie_rule, "lo": lo, "hi": hi, "token_chaincode": TOKEN,
+                "clock": {"mode": "height", "start": start_height, "slot_length": market.slot_length_blocks,
+                          "reveal_offset": market.reveal_offset_blocks}}
+
+    async def setup(self, clock: ChainClock, admin: Contract, token: Contract, households: list[Household],
+                    auctioneer: Member | None) -> Clock:
+        """Token accounts, the market and its registry; returns the market's clock (its phase boundaries)."""
+        await token.submit("set_settler", MARKET)
+        accounts = {h.id: h.prosumer.fingerprint for h in households}
+        accounts[GRID_ACCOUNT] = msp.fingerprint(token.network.gateway.identity.certificate)
+        for chunk in _chunks(sorted(accounts.items()), REGISTRATION_CHUNK):
+            await token.submit("open_accounts", json.dumps(dict(chunk)))
+        config = self.market_config(clock.height + self.spec.market.start_margin_blocks)
+        await admin.submit("create_market", json.dumps(config))
+        await clock.wait_blocks(CATCH_UP_BLOCKS)
+        members = [m.registration() for h in households for m in (h.prosumer, h.meter)]
+        if auctioneer is not None:
+            members.append(auctioneer.registration())
+        for chunk in _chunks(members, REGISTRATION_CHUNK):
+            await admin.submit("register", self.market_id, json.dumps(chunk))
+        await clock.wait_blocks(CATCH_UP_BLOCKS)
+        return MarketConfig.from_json(config).clock
+
+    async def community(self, households: list[Household], submitter: Submitter,
+                        auctioneer: Member | None) -> Community:
+        community = Community()
+        gateways = {org: await self._gateway(org) for org in self.orgs}
+        community.gateways = list(gateways.values())
+        strategy = strategy_named(self.spec.agents.strategy)
+        reader = self._contract(gateways[self.utility], gateways[self.utility].identity)
+        sealer = OrderSealer(self.spec.market.sealing, reader)
+        for household in households:
+            gateway = gateways[household.org]
+            community.prosumers.append(Prosumer(
+                household.id, self._contract(gateway, household.prosumer.identity), self.market_id, sealer,
+                strategy, submitter, random.Random(self.rng.random())))
+            community.meters.append(Meter(household.id, self._contract(gateway, household.meter.identity),
+                                          self.market_id, submitter))
+        if auctioneer is not None:
+            gateway = gateways[auctioneer.identity.msp_id]
+            community.auctioneer = Auctioneer(self._contract(gateway, auctioneer.identity), self.market_id,
+                                              SlotKeys(), submitter)
+        return community
+
+    # ----- slots -----
+
+    async def run_slot(self, slot: int, schedule: Clock, clock: ChainClock, operator: Operator,
+                       community: Community) -> None:
+        """One slot's life, at the boundaries of the market's own clock (the chaincode refuses earlier steps)."""
+        trace_slot = self.trace.slots[slot]
+        lo, hi = self.trace.prices(trace_slot)
+        can_bid = True
+        if community.auctioneer is not None:
+            can_bid = await community.auctioneer.publish(slot)  # without the slot key nobody can seal an order
+            await clock.wait_blocks(CATCH_UP_BLOCKS)
+        await clock.wait_for_height(schedule.opens(slot))
+        if can_bid:
+            await asyncio.gather(*(prosumer.bid(slot, *self.trace.reading(prosumer.household, trace_slot), lo, hi)
+                                   for prosumer in community.prosumers))
+        await operator.transition("close_bids", "closeBids", slot, schedule.bid_end(slot))
+        await clock.wait_blocks(CATCH_UP_BLOCKS)
+        if community.auctioneer is not None:
+            await community.auctioneer.mark_end(slot)
+        await asyncio.gather(*(prosumer.reveal(slot) for prosumer in community.prosumers),
+                             *(meter.report(slot, *self.trace.reading(meter.household, trace_slot))
+                               for meter in community.meters))
+        await operator.transition("close_reveals", "closeReveals", slot, schedule.reveal_end(slot))
+        await operator.transition("clear", "clear", slot)
+        await operator.transition("settle", "settle", slot, schedule.settle_from(slot))
+
+    async def slot_row(self, operator: Operator, slot: int) -> SlotRow:
+        """The slot as the ledger recorded it."""
+        trace_slot = self.trace.slots[slot]
+        state = json.loads(await operator.query("get_slot", self.market_id, slot))
+        result = json.loads(await operator.query("get_result", self.market_id, slot))
+        settlement = json.loads(await operator.query("get_settlement", self.market_id, slot)) \
+            if state["phase"] == "settled" else None
+        lo, hi = self.trace.prices(trace_slot)
+        baseline = no_market_cost((self.trace.reading(h, trace_slot) for h in self.trace.households), lo, hi)
+        return slot_row(slot, trace_slot, state, result, settlement, failed_submissions(self.log.records, slot),
+                        baseline)
+
+    async def _watch(self, interval: float = 0.5) -> None:
+        """Report committed transactions as they go (the progress display's second bar)."""
+        while True:
+            valid = sum(1 for record in self.log.records if record.tx_status == "VALID")
+            self.progress("transactions committed", valid, 0)
+            await asyncio.sleep(interval)
+
+    async def run(self) -> list[SlotRow]:
+        households = build_households(self.crypto_dir, self.orgs, self.trace.households)
+        auctioneer = None
+        if self.spec.market.sealing == "auctioneer-key":
+            issuer = IdentityIssuer(self.crypto_dir, self.orgs[-1])
+            auctioneer = Member(issuer.issue("auctioneer"), AUCTIONEER)
+        await self.deploy_chaincode()
+        admin_gateway = await self._gateway(self.utility)
+        admin = self._contract(admin_gateway, admin_gateway.identity)
+        token = self._contract(admin_gateway, admin_gateway.identity, TOKEN)
+        clock = ChainClock(admin_gateway.network(self.network.channel))
+        clock_task = asyncio.create_task(clock.run())
+        submitter = Submitter(clock, self.log, BlockBackoff(self.spec.agents.alpha, self.spec.agents.retries),
+                              self.rng)
+        community = await self.community(households, submitter, auctioneer)
+        ticker = ClockTicker(admin, self.spec.agents.clock_interval_ms / 1000)
+        ticker_task = asyncio.create_task(ticker.run())
+        watcher_task = asyncio.create_task(self._watch())
+        try:
+            await clock.wait_for_height(1)
+            schedule = await self.setup(clock, admin, token, households, auctioneer)
+            operator = Operator(admin, self.market_id, clock, submitter)
+            slots = range(len(self.trace.slots))
+            tasks = [asyncio.create_task(self.run_slot(slot, schedule, clock, operator, community)) for slot in slots]
+            for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
+                await finished
+                self.progress("slots settled", done, len(tasks))
+            rows = [await self.slot_row(operator, slot) for slot in slots]
+        finally:
+            for task in (ticker_task, clock_task, watcher_task):
+                task.cancel()
+            await asyncio.gather(ticker_task, clock_task, watcher_task, return_exceptions=True)
+            await community.close()
+            await admin_gateway.close()
+        self.blocks = clock
+        return rows
+
+
+def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, keep_network: bool = False) -> Path:
+    """Run `spec` on a fresh local network under out_dir/<name>/ and return that run directory."""
+    run_dir = out_dir / spec.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    trace = select_trace(spec)
+    network_file = derived_network(spec, run_dir)
+    local = LocalNetwork(run_dir / "network")
+    local.down(purge=True)
+    started = time.perf_counter()
+    progress("starting the network", 0, 1)
+    local.up(network_file, rest=False)
+    try:
+        session = MarketSession(spec, local.definition(), local.crypto_dir, trace, progress)
+        rows = asyncio.run(session.run())
+        progress("verifying the ledger on every peer", 0, 1)
+        verified = asyncio.run(verify_network(NetworkClients(local.definition(), local.crypto_dir)))
+    finally:
+        if not keep_network:
+            local.down()
+    session.log.write_csv(run_dir / "transactions.csv")
+    session.blocks.write_csv(run_dir / "blocks.csv")
+    write_slots_csv(rows, run_dir / "slots.csv")
+    summary = {"name": spec.name, "configuration": spec.configuration, "sealing": spec.market.sealing,
+               "data_model": spec.market.data_model, "tie_rule": spec.market.tie_rule,
+               "strategy": spec.agents.strategy, "network": str(spec.network),
+               "batch": load_network(network_file).batch.model_dump(),
+               "households": len(trace.households), "slots": len(trace.slots),
+               "slot_length_blocks": spec.market.slot_length_blocks,
+               "reveal_offset_blocks": spec.market.reveal_offset_blocks,
+               "alpha": spec.agents.alpha, "retries": spec.agents.retries, "market_id": session.market_id,
+               "ledger_verify": "ok" if verified.ok else "; ".join(verified.problems),
+               "wall_time_s": round(time.perf_counter() - started, 2)}
+    (run_dir / "spec.json").write_text(json.dumps(summary, indent=2))
+    return run_dir

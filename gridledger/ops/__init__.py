@@ -1,0 +1,2 @@
+"""Operating a network: network definitions, crypto material and the genesis block, local and container networks,
+chaincode deployment and ledger verification."""
