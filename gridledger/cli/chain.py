@@ -13,6 +13,7 @@ from rich.table import Table
 from gridledger.chaincode.package import package_chaincode
 from gridledger.cli.network import DataDir, fail
 from gridledger.cli.setup import console, err
+from gridledger.common.envelope import EnvelopeError, open_stored
 from gridledger.common.material import load_member
 from gridledger.ops.deploy import (
     DeployError,
@@ -29,7 +30,7 @@ from gridledger.ops.localnet import LocalNetwork, NetworkError
 from gridledger.ops.netconfig import NetworkConfigError
 from gridledger.ops.verify import verify_network
 from gridledger.sdk import Gateway, GridLedgerError, RetryPolicy, Unavailable
-from gridledger.v1 import block_pb2, transaction_pb2
+from gridledger.v1 import block_pb2
 
 chaincode_app = typer.Typer(help="Chaincode lifecycle.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Inspect and verify the ledger.", no_args_is_help=True)
@@ -255,8 +256,10 @@ def tx(tx_id: str = typer.Argument(...), data_dir: Path = DataDir) -> None:
             info = await client.channel_info()
             async for block in client.blocks(0, stop=info.height):
                 for index, raw in enumerate(block.data.envelopes):
-                    payload = transaction_pb2.Payload.FromString(transaction_pb2.Envelope.FromString(raw).payload)
-                    header = transaction_pb2.Header.FromString(payload.header)
+                    try:
+                        header = open_stored(raw).header
+                    except EnvelopeError:  # BAD_PAYLOAD envelopes are in the chain too; they name no txid
+                        continue
                     if header.tx_id == tx_id:
                         return block.header.number, index, block.metadata.validation_codes[index], header
         return None

@@ -21,10 +21,12 @@ from collections.abc import AsyncIterator
 
 import grpc
 
+from gridledger.common import envelope as envelopes
 from gridledger.common.channel import ChannelContext
+from gridledger.common.envelope import DELIVER_STATUS, EnvelopeError
 from gridledger.common.logs import log_event
 from gridledger.orderer.chain import Chain
-from gridledger.orderer.validation import Rejected, authenticate, channel_policy, open_envelope
+from gridledger.orderer.validation import Rejected, channel_policy
 from gridledger.v1 import peer_pb2, transaction_pb2
 
 logger = logging.getLogger("gridledger.orderer.deliver")
@@ -80,29 +82,15 @@ class DeliverService:
     def check_request(self, raw: bytes) -> peer_pb2.SeekInfo:
         """The SeekInfo of a well-formed request from an allowed reader; raises Refused otherwise."""
         try:
-            envelope = transaction_pb2.Envelope.FromString(raw)
-        except Exception as exc:
-            raise Refused("BAD_REQUEST", f"request is not a valid Envelope ({exc})") from None
-        try:
-            payload, header = open_envelope(envelope)
-        except Rejected as rejected:
-            raise Refused(rejected.status_name, rejected.info) from None
-        if header.channel_id != self._context.channel_id:
-            raise Refused("NOT_FOUND", f"channel {header.channel_id!r} is not served by this orderer "
-                                       f"(it serves {self._context.channel_id!r})")
-        try:
-            seek = peer_pb2.SeekInfo.FromString(payload.data)
-        except Exception as exc:
-            raise Refused("BAD_REQUEST", f"payload data is not a valid SeekInfo ({exc})") from None
-        if seek.channel_id != header.channel_id:
-            raise Refused("BAD_REQUEST", f"SeekInfo names channel {seek.channel_id!r} but the header names "
-                                         f"{header.channel_id!r}")
-        try:
-            member = authenticate(self._context, header, envelope)
-            if member.role not in _SERVICE_ROLES:
+            request = envelopes.decode(transaction_pb2.Envelope, raw, "request")
+            seek, member = envelopes.open_seek(request, self._context, "orderer")
+        except EnvelopeError as error:
+            raise Refused(DELIVER_STATUS[error.fault], str(error)) from None
+        if member.role not in _SERVICE_ROLES:
+            try:
                 self._readers.require(member)
-        except Rejected as rejected:
-            raise Refused(rejected.status_name, rejected.info) from None
+            except Rejected as rejected:
+                raise Refused(rejected.status_name, rejected.info) from None
         if seek.stop and not seek.newest and seek.start >= seek.stop:
             raise Refused("BAD_REQUEST", f"start {seek.start} is not before stop {seek.stop}")
         return seek

@@ -1,10 +1,12 @@
-"""Checks every envelope at the orderer's boundary before it can be ordered (DESIGN.md, "Bad input and faults").
+"""Checks every envelope at the orderer's boundary before it can be ordered (docs/design.md, "Orderer").
 
 Each check answers with a status the client can act on and an info string that names the exact problem:
 BAD_REQUEST for what the client built wrong (unparsable bytes, wrong type or channel, bad tx id),
 FORBIDDEN for who is not allowed (unknown or invalid creator, bad signature, not a channel writer),
 REQUEST_ENTITY_TOO_LARGE for envelopes above the channel's absolute_max_bytes.
-Nothing here raises on malformed input; every failure is a `Rejected` with a status.
+Nothing here raises on malformed input; every failure is a `Rejected` with a status. Decoding and authenticating
+the envelope is common/envelope.py's; this module maps its faults to broadcast statuses and adds the orderer's own
+rules (size, header type, channel, the Writers policy).
 
 Costs: the size check comes first (free), the single Ed25519 verification last but one; creator certificates are
 validated once and cached by the MSP, and the Writers decision is cached per (MSP id, role).
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gridledger.common import hashing
+from gridledger.common import envelope as envelopes
 from gridledger.common.channel import ChannelContext
-from gridledger.common.msp import IdentityError, Member
+from gridledger.common.envelope import EnvelopeError, Fault, header_type_name
+from gridledger.common.msp import Member
 from gridledger.common.policy import Policy, Principal
 from gridledger.v1 import orderer_pb2, transaction_pb2
 
@@ -40,46 +43,13 @@ class Rejected(Exception):
         return orderer_pb2.BroadcastStatus.Name(self.status)
 
 
-def header_type_name(value: int) -> str:
-    try:
-        return transaction_pb2.HeaderType.Name(value)
-    except ValueError:
-        return f"unknown header type {value}"
+# What an envelope's fault answers at the orderer's boundary.
+BROADCAST_STATUS = {Fault.MALFORMED: BAD_REQUEST, Fault.WRONG_TYPE: BAD_REQUEST, Fault.WRONG_CHANNEL: BAD_REQUEST,
+                    Fault.BAD_TX_ID: BAD_REQUEST, Fault.BAD_CREATOR: FORBIDDEN, Fault.BAD_SIGNATURE: FORBIDDEN}
 
 
-def open_envelope(envelope: transaction_pb2.Envelope) -> tuple[transaction_pb2.Payload, transaction_pb2.Header]:
-    """Parse the payload and its header; BAD_REQUEST when either is missing or malformed."""
-    if not envelope.payload:
-        raise Rejected(BAD_REQUEST, "envelope has no payload")
-    try:
-        payload = transaction_pb2.Payload.FromString(envelope.payload)
-    except Exception as exc:  # protobuf's DecodeError, or ValueError for bad UTF-8 in strings
-        raise Rejected(BAD_REQUEST, f"envelope payload is not a valid Payload message ({exc})") from None
-    if not payload.header:
-        raise Rejected(BAD_REQUEST, "payload has no header")
-    try:
-        header = transaction_pb2.Header.FromString(payload.header)
-    except Exception as exc:
-        raise Rejected(BAD_REQUEST, f"payload header is not a valid Header message ({exc})") from None
-    return payload, header
-
-
-def authenticate(context: ChannelContext, header: transaction_pb2.Header,
-                 envelope: transaction_pb2.Envelope) -> Member:
-    """The creator as a validated channel member whose signature over the payload verifies; FORBIDDEN otherwise."""
-    if not header.HasField("creator") or not header.creator.certificate:
-        raise Rejected(FORBIDDEN, "header has no creator identity")
-    try:
-        member = context.msp.validate(header.creator)
-    except IdentityError as exc:
-        raise Rejected(FORBIDDEN, f"creator is not a valid member of channel {context.channel_id!r}: {exc}") \
-            from None
-    except Exception as exc:  # a certificate the X.509 parser chokes on in an unexpected way
-        raise Rejected(FORBIDDEN, f"creator certificate cannot be read ({type(exc).__name__}: {exc})") from None
-    if not member.verify(envelope.payload, envelope.signature):
-        raise Rejected(FORBIDDEN, f"envelope signature does not verify over the payload with the key of "
-                                  f"{member.name} ({member.msp_id})")
-    return member
+def rejected(error: EnvelopeError) -> Rejected:
+    return Rejected(BROADCAST_STATUS[error.fault], str(error))
 
 
 class PolicyCheck:
@@ -147,17 +117,17 @@ class EnvelopeValidator:
         if size > self._max_bytes:
             raise Rejected(REQUEST_ENTITY_TOO_LARGE, f"envelope of {size} bytes exceeds the channel's "
                                                      f"absolute_max_bytes of {self._max_bytes}")
-        _, header = open_envelope(envelope)
-        if header.type != transaction_pb2.ENDORSER_TRANSACTION:
-            raise Rejected(BAD_REQUEST, f"header type {header_type_name(header.type)} cannot be broadcast; "
-                                        "only ENDORSER_TRANSACTION is ordered")
-        if header.channel_id != self._context.channel_id:
-            raise Rejected(BAD_REQUEST, f"channel {header.channel_id!r} is not served by this orderer "
-                                        f"(it orders {self._context.channel_id!r})")
-        if not header.nonce:
-            raise Rejected(BAD_REQUEST, "header has no nonce")
-        if header.tx_id != hashing.tx_id(header.nonce, header.creator.certificate):
-            raise Rejected(BAD_REQUEST, f"tx_id {header.tx_id[:80]!r} is not hex(SHA-256(nonce || creator "
-                                        "certificate))")
-        member = authenticate(self._context, header, envelope)
+        try:
+            opened = envelopes.open_envelope(envelope)
+            header = opened.header
+            if header.type != transaction_pb2.ENDORSER_TRANSACTION:
+                raise Rejected(BAD_REQUEST, f"header type {header_type_name(header.type)} cannot be broadcast; "
+                                            "only ENDORSER_TRANSACTION is ordered")
+            if header.channel_id != self._context.channel_id:
+                raise Rejected(BAD_REQUEST, f"channel {header.channel_id!r} is not served by this orderer "
+                                            f"(it orders {self._context.channel_id!r})")
+            envelopes.check_tx_id(header)
+            member = envelopes.authenticate(self._context, opened)
+        except EnvelopeError as error:
+            raise rejected(error) from None
         self._writers.require(member)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from google.protobuf.message import DecodeError
-
+from gridledger.common.envelope import EnvelopeError, open_stored, response_of, transaction_of
 from gridledger.v1 import transaction_pb2
 
 
 def events_of(envelope_bytes: bytes) -> list[transaction_pb2.ChaincodeEvent]:
     try:
-        payload = transaction_pb2.Payload.FromString(transaction_pb2.Envelope.FromString(envelope_bytes).payload)
-        transaction = transaction_pb2.Transaction.FromString(payload.data)
-        response = transaction_pb2.ProposalResponsePayload.FromString(transaction.proposal_response_payload)
-    except DecodeError:
+        return list(response_of(transaction_of(open_stored(envelope_bytes).payload)).events)
+    except EnvelopeError:
         return []
-    return list(response.events)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.channel import ChannelContext
+from gridledger.common.envelope import EnvelopeError, open_stored
 from gridledger.peer.blockevents import events_of
 from gridledger.peer.metrics import PeerMetrics
 from gridledger.peer.validation.blockcheck import BlockValidator
-from gridledger.v1 import block_pb2, peer_pb2, transaction_pb2
+from gridledger.v1 import block_pb2, peer_pb2
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,8 @@ def tx_ids(block: block_pb2.Block) -> list[str]:
     ids = []
     for raw in block.data.envelopes:
         try:
-            payload = transaction_pb2.Payload.FromString(transaction_pb2.Envelope.FromString(raw).payload)
-            ids.append(transaction_pb2.Header.FromString(payload.header).tx_id)
-        except Exception:  # malformed envelopes carry no usable txid
+            ids.append(open_stored(raw).header.tx_id)
+        except EnvelopeError:  # malformed envelopes carry no usable txid
             ids.append("")
     return ids
 

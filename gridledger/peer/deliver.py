@@ -12,10 +12,12 @@ import grpc
 
 from gridledger.common.blockverify import BlockVerificationError
 from gridledger.common.channel import ChannelContext
+from gridledger.common.envelope import DELIVER_STATUS, EnvelopeError, open_seek
 from gridledger.common.grpcutil import TlsMaterial, aio_channel
-from gridledger.common.msp import SigningIdentity
+from gridledger.common.msp import Member, SigningIdentity
 from gridledger.common.nodeconfig import Endpoint
-from gridledger.common.seek import SeekRejected, seek_envelope, verify_seek
+from gridledger.common.policy import Principal
+from gridledger.common.seek import seek_envelope
 from gridledger.peer.committer import CommitNotifier, filtered_block
 from gridledger.v1 import block_pb2, orderer_pb2_grpc, peer_pb2, peer_pb2_grpc, transaction_pb2
 
@@ -28,13 +30,22 @@ class PeerDeliverService(peer_pb2_grpc.PeerDeliverServicer):
         self._ledger = ledger
         self._notifier = notifier
 
+    def _may_read(self, member: Member) -> bool:
+        """Peers and orderers always; anyone else as the Readers policy says."""
+        return member.role in ("peer", "orderer") or self._context.policies["Readers"].evaluate(
+            [Principal(member.msp_id, member.role)])
+
     async def _stream(self, request: transaction_pb2.Envelope,
                       convert: Callable[[block_pb2.Block], peer_pb2.DeliverResponse]) -> AsyncIterator:
         try:
-            info, _ = verify_seek(request, self._context)
-        except SeekRejected as exc:
-            log.info("deliver refused: %s", exc)
-            yield peer_pb2.DeliverResponse(status=exc.status)
+            info, member = open_seek(request, self._context, "peer")
+            status, reason = ("", "") if self._may_read(member) else (
+                "FORBIDDEN", f"{member.name} ({member.msp_id}) may not read channel {self._context.channel_id}")
+        except EnvelopeError as exc:
+            status, reason = DELIVER_STATUS[exc.fault], str(exc)
+        if status:
+            log.info("deliver refused: %s", reason)
+            yield peer_pb2.DeliverResponse(status=status)
             return
         number = self._ledger.height if info.newest else info.start
         while not info.stop or number < info.stop:

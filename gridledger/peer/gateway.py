@@ -19,8 +19,8 @@ from gridledger.common.grpcutil import TlsMaterial, aio_channel
 from gridledger.common.nodeconfig import Endpoint
 from gridledger.common.policy import PolicyError, parse_policy
 from gridledger.peer.committer import CommitNotifier
-from gridledger.peer.definitions import LIFECYCLE_NAMESPACE, read_definition
-from gridledger.peer.endorser import Endorser, ProposalError, parse_signed_proposal
+from gridledger.peer.definitions import Definition
+from gridledger.peer.endorser import Endorsed, Endorser, ProposalError, open_signed_proposal
 from gridledger.v1 import orderer_pb2, orderer_pb2_grpc, peer_pb2, peer_pb2_grpc, transaction_pb2
 
 log = logging.getLogger(__name__)
@@ -127,26 +127,23 @@ class GatewayCore:
         self._notifier = notifier
         self._ledger = ledger
 
-    async def _local(self, proposal: transaction_pb2.SignedProposal) -> transaction_pb2.ProposalResponse:
+    async def _local(self, proposal: transaction_pb2.SignedProposal) -> Endorsed:
         try:
-            return await asyncio.get_running_loop().run_in_executor(None, self._endorser.process, proposal)
+            return await asyncio.get_running_loop().run_in_executor(None, self._endorser.endorse, proposal)
         except ProposalError as exc:
             raise GatewayError(exc.code, str(exc)) from None
 
     async def evaluate(self, request: peer_pb2.EvaluateRequest) -> peer_pb2.EvaluateResponse:
-        response = await self._local(request.proposal)
-        return peer_pb2.EvaluateResponse(result=response.response)
+        local = await self._local(request.proposal)
+        return peer_pb2.EvaluateResponse(result=local.response.response)
 
-    def _org_sets(self, chaincode: str) -> list[frozenset[str]]:
-        """Org sets that satisfy the chaincode's endorsement policy, ours first, only those we can reach."""
+    def _org_sets(self, definition: Definition | None) -> list[frozenset[str]]:
+        """Org sets that satisfy the endorsement policy of `definition` (the one our own simulation ran under; None
+        for `_lifecycle`), ours first, only those we can reach."""
         context = self._endorser.context
-        if chaincode == LIFECYCLE_NAMESPACE:
+        if definition is None:
             org_sets = tuple(context.policies["LifecycleEndorsement"].satisfying_org_sets())
         else:
-            definition = read_definition(self._ledger.get_state, chaincode)
-            if definition is None:
-                raise GatewayError(grpc.StatusCode.NOT_FOUND, f"chaincode {chaincode!r} is not committed on this "
-                                   "channel; deploy it with `gridledger chaincode deploy`")
             try:
                 org_sets = satisfying_org_sets(definition.endorsement_policy, tuple(context.peer_orgs))
             except PolicyError as exc:
@@ -154,9 +151,10 @@ class GatewayCore:
         own_first = sorted(org_sets, key=lambda s: (self._msp_id not in s, len(s)))
         return [s for s in own_first if all(o == self._msp_id or self._remotes.get(o) for o in s)]
 
-    async def _endorse_in(self, org: str, proposal) -> transaction_pb2.ProposalResponse:
+    async def _endorse_in(self, org: str, proposal, local: Endorsed | None) -> transaction_pb2.ProposalResponse:
+        """One endorsement from `org`; our own org's is `local` when we already have it."""
         if org == self._msp_id:
-            return await self._local(proposal)
+            return local.response if local is not None else (await self._local(proposal)).response
         errors = []
         for remote in self._remotes.get(org, []):
             try:
@@ -166,21 +164,26 @@ class GatewayCore:
         raise GatewayError(grpc.StatusCode.UNAVAILABLE, f"no endorser of {org} answered: {'; '.join(errors)}")
 
     async def endorse(self, request: peer_pb2.EndorseRequest) -> peer_pb2.EndorseResponse:
+        """Endorse on our own peer first: its simulation reads the chaincode definition once, and that definition's
+        policy picks the other orgs, so the endorsers are chosen by the definition the endorsements name."""
         try:
-            parsed = parse_signed_proposal(request.proposal)
+            opened = open_signed_proposal(request.proposal)
         except ProposalError as exc:
             raise GatewayError(exc.code, str(exc)) from None
+        local: Endorsed | None = None
         if request.endorsing_orgs:
             candidates = [frozenset(request.endorsing_orgs)]
         else:
-            candidates = self._org_sets(parsed.invocation.chaincode)
+            local = await self._local(request.proposal)
+            candidates = self._org_sets(local.definition)
         if not candidates:
             raise GatewayError(grpc.StatusCode.UNAVAILABLE, "no set of reachable peers can satisfy the endorsement "
-                               f"policy of {parsed.invocation.chaincode!r}")
+                               f"policy of {opened.invocation.chaincode!r}")
         failure = ""
         for orgs in candidates:
             for attempt in range(MISMATCH_ATTEMPTS):
-                results = await asyncio.gather(*(self._endorse_in(o, request.proposal) for o in sorted(orgs)),
+                reuse = local if attempt == 0 else None  # a retry asks our own peer again: it may have caught up
+                results = await asyncio.gather(*(self._endorse_in(o, request.proposal, reuse) for o in sorted(orgs)),
                                                return_exceptions=True)
                 errors = [r for r in results if isinstance(r, BaseException)]
                 if errors:
@@ -195,7 +198,7 @@ class GatewayCore:
                     await asyncio.sleep(MISMATCH_PAUSE_S)
                     continue
                 try:
-                    prepared = txbuilder.transaction_payload(parsed.header_bytes, parsed.proposal.invocation,
+                    prepared = txbuilder.transaction_payload(opened.header_bytes, opened.proposal.invocation,
                                                              results)
                 except txbuilder.EndorsementMismatch as exc:
                     # Usually one endorser has not committed the newest block yet: it catches up within a block.

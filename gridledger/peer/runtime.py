@@ -1,6 +1,6 @@
 """Simulating one proposal: the `_lifecycle` system chaincode in-process, user chaincode in its worker processes,
 always on a consistent snapshot of the committed state. The peer runs a chaincode only from an installed package
-whose hash equals the committed definition's.
+whose hash equals the committed definition's, and the definition is read from the same snapshot.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gridledger.chaincode.context import Creator, TxContext
 from gridledger.common.channel import ChannelContext
+from gridledger.common.envelope import OpenedProposal
 from gridledger.common.msp import Member
 from gridledger.peer.chaincode.host import ChaincodeHost
 from gridledger.peer.chaincode.simulator import TxSimulator
@@ -19,11 +20,16 @@ from gridledger.peer.lifecycle import Lifecycle
 from gridledger.v1 import rwset_pb2, transaction_pb2
 
 
+class ChaincodeNotCommitted(LookupError):
+    """The proposal names a chaincode that has no committed definition in the snapshot."""
+
+
 @dataclass(frozen=True)
 class SimulationOutcome:
     rwset: rwset_pb2.TxReadWriteSet
     events: tuple[transaction_pb2.ChaincodeEvent, ...]
     response: transaction_pb2.Response
+    definition: Definition | None  # the definition the chaincode ran under; None for `_lifecycle`
 
 
 def _error(status: int, message: str) -> transaction_pb2.Response:
@@ -54,33 +60,36 @@ class ChaincodeRuntime:
             self.host.register(name, folder)
             self._registered[name] = folder
 
-    def simulate(self, parsed, creator: Member) -> SimulationOutcome:
-        """Run the proposal's invocation; chaincode failures come back as error responses, never exceptions."""
-        invocation = parsed.invocation
+    def simulate(self, opened: OpenedProposal, creator: Member) -> SimulationOutcome:
+        """Run the proposal's invocation; chaincode failures come back as error responses, never exceptions. The
+        definition is read here, from the snapshot the chaincode runs on, and returned with the outcome; a chaincode
+        without one raises ChaincodeNotCommitted."""
+        invocation = opened.invocation
         args = list(invocation.args)
         with self._ledger.snapshot() as snapshot:
             simulator = TxSimulator(snapshot)
             events: tuple[transaction_pb2.ChaincodeEvent, ...] = ()
+            definition = None
             if invocation.chaincode == LIFECYCLE_NAMESPACE:
                 response = self._lifecycle.invoke(invocation.function, args, creator, simulator)
             else:
                 definition = read_definition(snapshot.get, invocation.chaincode)
-                folder = self._package_folder(definition) if definition else None
                 if definition is None:
-                    response = _error(404, f"chaincode {invocation.chaincode!r} is not committed")
-                elif folder is None:
+                    raise ChaincodeNotCommitted(f"chaincode {invocation.chaincode!r} is not committed")
+                folder = self._package_folder(definition)
+                if folder is None:
                     response = _error(503, f"package {definition.package_hash[:16]} of {definition.name!r} is not "
                                       "installed on this peer; install it with `gridledger chaincode deploy`")
                 else:
                     self._register(definition.name, folder)
-                    header = parsed.header
+                    header = opened.header
                     context = TxContext(tx_id=header.tx_id, channel_id=header.channel_id,
                                         creator=Creator(creator.msp_id, creator.role, creator.fingerprint),
-                                        timestamp_ns=header.timestamp_ns, transient=dict(parsed.proposal.transient),
+                                        timestamp_ns=header.timestamp_ns, transient=dict(opened.proposal.transient),
                                         block_height=snapshot.height)
                     result = self.host.execute(definition.name, invocation.function, args, context, simulator)
                     response, events = result.response, result.events
-            return SimulationOutcome(simulator.rwset(), events, response)
+            return SimulationOutcome(simulator.rwset(), events, response, definition)
 
     def close(self) -> None:
         self.host.close()

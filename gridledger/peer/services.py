@@ -10,12 +10,17 @@ from concurrent.futures import Executor
 import grpc
 from google.protobuf.message import DecodeError
 
-from gridledger.common import msp
+from gridledger.common import envelope as envelopes
 from gridledger.common.channel import ChannelContext, ConfigError, config_from_block
+from gridledger.common.envelope import EnvelopeError, Fault
 from gridledger.peer.endorser import Endorser, ProposalError
 from gridledger.v1 import block_pb2, peer_pb2, peer_pb2_grpc, transaction_pb2
 
 log = logging.getLogger(__name__)
+
+# An admin request that does not open is INVALID_ARGUMENT; one from a non-admin is PERMISSION_DENIED.
+ADMIN_STATUS = {Fault.MALFORMED: grpc.StatusCode.INVALID_ARGUMENT, Fault.BAD_CREATOR: grpc.StatusCode.PERMISSION_DENIED,
+                Fault.BAD_SIGNATURE: grpc.StatusCode.UNAUTHENTICATED}
 
 
 class EndorserService(peer_pb2_grpc.EndorserServicer):
@@ -60,20 +65,16 @@ class AdminService(peer_pb2_grpc.AdminServicer):
 
     def _authenticate(self, envelope: transaction_pb2.Envelope) -> peer_pb2.AdminRequest:
         try:
-            payload = transaction_pb2.Payload.FromString(envelope.payload)
-            header = transaction_pb2.Header.FromString(payload.header)
-            request = peer_pb2.AdminRequest.FromString(payload.data)
-        except (DecodeError, ValueError) as exc:
-            raise ProposalError(grpc.StatusCode.INVALID_ARGUMENT, f"malformed admin request: {exc}") from None
-        try:
-            member = self._context.msp.validate(header.creator, roles=("admin",))
-        except msp.IdentityError as exc:
-            raise ProposalError(grpc.StatusCode.PERMISSION_DENIED, str(exc)) from None
-        if member.msp_id != self._msp_id:
-            raise ProposalError(grpc.StatusCode.PERMISSION_DENIED,
-                                f"only admins of {self._msp_id} administer this peer, not {member.msp_id}")
-        if not member.verify(envelope.payload, envelope.signature):
-            raise ProposalError(grpc.StatusCode.UNAUTHENTICATED, "admin request signature does not verify")
+            opened = envelopes.open_envelope(envelope)
+            request = envelopes.decode(peer_pb2.AdminRequest, opened.payload.data, "admin request")
+            member = envelopes.validate_creator(self._context, opened.header.creator, roles=("admin",))
+            if member.msp_id != self._msp_id:
+                raise ProposalError(grpc.StatusCode.PERMISSION_DENIED,
+                                    f"only admins of {self._msp_id} administer this peer, not {member.msp_id}")
+            envelopes.verify_signature(member, envelope.payload, envelope.signature,
+                                       "admin request signature does not verify")
+        except EnvelopeError as error:
+            raise ProposalError(ADMIN_STATUS[error.fault], str(error)) from None
         return request
 
     def _execute(self, request: peer_pb2.AdminRequest) -> peer_pb2.AdminResponse:

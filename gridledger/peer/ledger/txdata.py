@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from google.protobuf.message import DecodeError
-
-from gridledger.v1 import block_pb2, rwset_pb2, transaction_pb2
+from gridledger.common.envelope import EnvelopeError, open_stored, response_of, transaction_of
+from gridledger.v1 import block_pb2, transaction_pb2
 
 VALID = block_pb2.VALID
 
@@ -46,18 +45,18 @@ def read_block(block: block_pb2.Block) -> list[TxEntry]:
 
 def _read_tx(block_num: int, tx_num: int, raw: bytes, code: int) -> TxEntry:
     try:
-        payload = transaction_pb2.Payload.FromString(transaction_pb2.Envelope.FromString(raw).payload)
-        header = transaction_pb2.Header.FromString(payload.header)
-    except DecodeError as exc:
+        opened = open_stored(raw)
+    except EnvelopeError as exc:
         if code == VALID:
             raise ValueError(f"block {block_num} tx {tx_num} is marked VALID but its payload is malformed") from exc
         return TxEntry(tx_num, None, code, ())
+    header = opened.header
     tx_id = header.tx_id or None
     if code != VALID or header.type != transaction_pb2.ENDORSER_TRANSACTION:
         return TxEntry(tx_num, tx_id, code, ())
     try:
-        results = _results(payload.data)
-    except DecodeError as exc:
+        results = response_of(transaction_of(opened.payload)).results
+    except EnvelopeError as exc:
         raise ValueError(f"block {block_num} tx {tx_num} is marked VALID but its transaction is malformed") from exc
     writes = tuple(
         Write(ns.namespace, w.key, w.is_delete, b"" if w.is_delete else w.value)
@@ -66,7 +65,3 @@ def _read_tx(block_num: int, tx_num: int, raw: bytes, code: int) -> TxEntry:
     )
     return TxEntry(tx_num, tx_id, code, writes)
 
-
-def _results(data: bytes) -> rwset_pb2.TxReadWriteSet:
-    transaction = transaction_pb2.Transaction.FromString(data)
-    return transaction_pb2.ProposalResponsePayload.FromString(transaction.proposal_response_payload).results

@@ -1,15 +1,16 @@
 """The checks a transaction passes on its own, before any state is consulted (parallelisable across a block):
-well-formed payload, known creator, creator's signature, proposal binding and endorsement signatures.
+well-formed payload, known creator, creator's signature, proposal binding and endorsement signatures. Opening the
+envelope is common/envelope.py's; its faults become validation codes here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from google.protobuf.message import DecodeError
-
+from gridledger.common import envelope as envelopes
 from gridledger.common import hashing, msp
 from gridledger.common.channel import ChannelContext
+from gridledger.common.envelope import EnvelopeError, Fault
 from gridledger.common.policy import Principal
 from gridledger.common.txbuilder import endorsement_message
 from gridledger.v1 import block_pb2, transaction_pb2
@@ -33,34 +34,35 @@ class TxRejected(Exception):
         self.code = code
 
 
-def _decode(message_type, data: bytes, what: str):
-    try:
-        return message_type.FromString(data)
-    except (DecodeError, ValueError) as exc:
-        raise TxRejected(block_pb2.BAD_PAYLOAD, f"malformed {what}: {exc}") from None
+# The validation code each envelope fault gets at commit; a tx id that is not bound to its creator is a bad payload.
+VALIDATION_CODE = {Fault.MALFORMED: block_pb2.BAD_PAYLOAD, Fault.WRONG_TYPE: block_pb2.BAD_PAYLOAD,
+                   Fault.WRONG_CHANNEL: block_pb2.BAD_PAYLOAD, Fault.BAD_TX_ID: block_pb2.BAD_PAYLOAD,
+                   Fault.BAD_CREATOR: block_pb2.BAD_CREATOR, Fault.BAD_SIGNATURE: block_pb2.BAD_SIGNATURE}
+CREATOR_ROLES = ("client", "admin", "peer")
 
 
 def check_envelope(envelope_bytes: bytes, context: ChannelContext) -> CheckedTx:
     """Parse and authenticate one envelope; raise TxRejected with the validation code on the first failure."""
-    envelope = _decode(transaction_pb2.Envelope, envelope_bytes, "envelope")
-    payload = _decode(transaction_pb2.Payload, envelope.payload, "payload")
-    header = _decode(transaction_pb2.Header, payload.header, "header")
+    try:
+        return _check(envelope_bytes, context)
+    except EnvelopeError as error:
+        raise TxRejected(VALIDATION_CODE[error.fault], str(error)) from None
+
+
+def _check(envelope_bytes: bytes, context: ChannelContext) -> CheckedTx:
+    opened = envelopes.open_stored(envelope_bytes)
+    header, payload = opened.header, opened.payload
     if header.type != transaction_pb2.ENDORSER_TRANSACTION:
-        raise TxRejected(block_pb2.BAD_PAYLOAD, f"unsupported header type {header.type}")
+        raise TxRejected(block_pb2.BAD_PAYLOAD, f"unsupported header type {envelopes.header_type_name(header.type)}")
     if header.channel_id != context.channel_id:
         raise TxRejected(block_pb2.BAD_PAYLOAD, f"transaction for channel {header.channel_id!r}")
-    try:
-        creator = context.msp.validate(header.creator, roles=("client", "admin", "peer"))
-    except msp.IdentityError as exc:
-        raise TxRejected(block_pb2.BAD_CREATOR, str(exc)) from None
-    if hashing.tx_id(header.nonce, header.creator.certificate) != header.tx_id:
-        raise TxRejected(block_pb2.BAD_PAYLOAD, "tx_id is not SHA-256(nonce || creator)")
-    if not creator.verify(envelope.payload, envelope.signature):
-        raise TxRejected(block_pb2.BAD_SIGNATURE, "creator signature over the payload does not verify")
-    transaction = _decode(transaction_pb2.Transaction, payload.data, "transaction")
-    invocation = _decode(transaction_pb2.ChaincodeInvocation, transaction.invocation, "invocation")
-    response_payload = _decode(transaction_pb2.ProposalResponsePayload, transaction.proposal_response_payload,
-                               "proposal response payload")
+    creator = envelopes.validate_creator(context, header.creator, CREATOR_ROLES)
+    envelopes.check_tx_id(header)
+    envelopes.verify_signature(creator, opened.envelope.payload, opened.envelope.signature,
+                               "creator signature over the payload does not verify")
+    transaction = envelopes.transaction_of(payload)
+    invocation = envelopes.invocation_of(transaction)
+    response_payload = envelopes.response_of(transaction)
     if response_payload.proposal_hash != hashing.proposal_hash(payload.header, transaction.invocation):
         raise TxRejected(block_pb2.BAD_PAYLOAD, "endorsements are for a different proposal")
     if response_payload.chaincode.name != invocation.chaincode:

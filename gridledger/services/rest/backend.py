@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from google.protobuf.message import DecodeError
 
 from gridledger.common import hashing
+from gridledger.common.envelope import invocation_of, open_stored, transaction_of
 from gridledger.common.material import load_member
 from gridledger.common.msp import pem_to_der
 from gridledger.ops.netconfig import NetworkDefinition, load_network
@@ -176,16 +176,15 @@ def block_json(block: block_pb2.Block) -> dict:
     for index, raw in enumerate(block.data.envelopes):
         entry: dict = {"index": index}
         try:
-            payload = transaction_pb2.Payload.FromString(transaction_pb2.Envelope.FromString(raw).payload)
-            header = transaction_pb2.Header.FromString(payload.header)
+            opened = open_stored(raw)
+            header = opened.header
             entry.update(tx_id=header.tx_id, type=transaction_pb2.HeaderType.Name(header.type),
                          creator_msp_id=header.creator.msp_id,
                          timestamp=dt.datetime.fromtimestamp(header.timestamp_ns / 1e9, dt.UTC).isoformat())
             if header.type == transaction_pb2.ENDORSER_TRANSACTION:
-                invocation = transaction_pb2.ChaincodeInvocation.FromString(
-                    transaction_pb2.Transaction.FromString(payload.data).invocation)
+                invocation = invocation_of(transaction_of(opened.payload))
                 entry.update(chaincode=invocation.chaincode, function=invocation.function)
-        except (DecodeError, ValueError):  # a block may hold undecodable envelopes (BAD_PAYLOAD): report them
+        except ValueError:  # undecodable (BAD_PAYLOAD) envelopes or an unknown header type: report them
             entry["malformed"] = True
         if index < len(codes):
             entry["validation_code"] = code_name(codes[index])
