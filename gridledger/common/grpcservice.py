@@ -1,14 +1,18 @@
-"""Registering a gRPC servicer so that malformed request bytes get INVALID_ARGUMENT with a precise message.
+"""Registering a gRPC servicer so that malformed request bytes get INVALID_ARGUMENT with a precise message: the one
+way every peer and orderer service (and the raft Cluster service) is registered.
 
 grpcio's generated registration deserializes requests before our code runs and answers undecodable bytes with a
 generic INTERNAL error. Here each request type is parsed by a tolerant deserializer that hands a `Malformed`
 marker to the wrapper, which refuses it with INVALID_ARGUMENT; for client streams the refusal happens when the
-bad message is reached.
+bad message is reached. Methods named in `raw` get the request bytes instead and decode them themselves, where the
+answer to bad bytes is part of the protocol (Broadcast, Deliver, Cluster.Step); `serializers` replaces a
+method's response serializer (Deliver sends stored block bytes without re-serialising them).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from typing import Any
 
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
@@ -90,14 +94,28 @@ _FACTORIES = {
 }
 
 
-def add_service(server: grpc.aio.Server, servicer: object, service: ServiceDescriptor) -> None:
-    """Register every method of `service` implemented by `servicer` (methods named as in the .proto)."""
+def _raw(data: bytes) -> bytes:
+    return data
+
+
+def service_handler(servicer: object, service: ServiceDescriptor, *, raw: Collection[str] = (),
+                    serializers: Mapping[str, Callable[[Any], bytes]] | None = None) -> grpc.GenericRpcHandler:
+    """A handler for every method of `service`, implemented by the servicer's method of the same name."""
     handlers = {}
     for method in service.methods:
-        request_class = GetMessageClass(method.input_type)
-        response_class = GetMessageClass(method.output_type)
         factory = _FACTORIES[(method.client_streaming, method.server_streaming)]
-        handlers[method.name] = factory(_wrap(method, getattr(servicer, method.name)),
-                                        request_deserializer=_parser(request_class),
-                                        response_serializer=response_class.SerializeToString)
-    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(service.full_name, handlers)])
+        implementation = getattr(servicer, method.name)
+        serializer = (serializers or {}).get(method.name, GetMessageClass(method.output_type).SerializeToString)
+        if method.name in raw:
+            handlers[method.name] = factory(implementation, request_deserializer=_raw,
+                                            response_serializer=serializer)
+        else:
+            handlers[method.name] = factory(_wrap(method, implementation),
+                                            request_deserializer=_parser(GetMessageClass(method.input_type)),
+                                            response_serializer=serializer)
+    return grpc.method_handlers_generic_handler(service.full_name, handlers)
+
+
+def add_service(server: grpc.aio.Server, servicer: object, service: ServiceDescriptor) -> None:
+    """Register every method of `service` implemented by `servicer` (methods named as in the .proto)."""
+    server.add_generic_rpc_handlers([service_handler(servicer, service)])

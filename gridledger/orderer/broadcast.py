@@ -70,11 +70,6 @@ class BroadcastService:
         finally:
             reader.cancel()
 
-    async def process(self, batch: orderer_pb2.EnvelopeBatch) -> orderer_pb2.BroadcastResponse:
-        """Validate, submit the valid envelopes in one call, and answer every envelope in order."""
-        verdicts, accepted = await self._validate(batch)
-        return await self._finish(verdicts, accepted)
-
     async def _validate(self, batch: orderer_pb2.EnvelopeBatch) -> tuple[list[Verdict], list[bytes]]:
         verdicts: list[Verdict] = []
         accepted: list[bytes] = []

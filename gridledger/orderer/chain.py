@@ -8,10 +8,29 @@ they are written.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
+from gridledger.common import hashing
 from gridledger.common.channel import ConfigError, config_from_block
 from gridledger.orderer.blockstore import BlockStore, StoreError
 from gridledger.v1 import block_pb2
+
+
+@dataclass(frozen=True)
+class ChainTip:
+    """The last block of a chain: its number and header hash (all a next block needs). A consenter may build on a
+    tip ahead of the stored chain (a raft leader builds on the last block of its log)."""
+
+    number: int
+    hash: bytes
+
+    @property
+    def height(self) -> int:
+        return self.number + 1
+
+    @classmethod
+    def of(cls, header: block_pb2.BlockHeader) -> ChainTip:
+        return cls(header.number, hashing.header_hash(header))
 
 
 class ChainError(Exception):

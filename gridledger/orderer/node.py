@@ -25,9 +25,9 @@ from gridledger.orderer.blockwriter import BlockWriter
 from gridledger.orderer.broadcast import BroadcastService
 from gridledger.orderer.chain import Chain, ChainError
 from gridledger.orderer.consensus import Consenter, ConsenterSupport, ServesCluster
+from gridledger.orderer.consensus.registry import UnsupportedConsensus, create_consenter
 from gridledger.orderer.cutter import BatchLimits
 from gridledger.orderer.deliver import DeliverService
-from gridledger.orderer.plugins import UnsupportedConsensus, create_consenter
 from gridledger.orderer.service import atomic_broadcast_handler
 from gridledger.orderer.validation import EnvelopeValidator
 from gridledger.v1 import block_pb2, orderer_pb2

@@ -1,29 +1,30 @@
-"""Registers the AtomicBroadcast service on a gRPC server with our own (de)serializers.
+"""The AtomicBroadcast service of an orderer: Broadcast and Deliver, registered through common/grpcservice.py.
 
-Requests reach the handlers as raw bytes, so malformed messages become precise statuses instead of gRPC's generic
-deserialization failure, and Deliver can send stored block bytes without re-serialising them.
+Both take their request as raw bytes, so malformed messages become the protocol's own answers (an INVALID_ARGUMENT
+that names the bytes for Broadcast, a BAD_REQUEST status for Deliver) instead of gRPC's generic deserialization
+failure, and Deliver sends stored block bytes without re-serialising them.
 """
 
 from __future__ import annotations
 
 import grpc
 
+from gridledger.common.grpcservice import service_handler
 from gridledger.orderer.broadcast import BroadcastService
 from gridledger.orderer.deliver import DeliverService, serialize_response
 from gridledger.v1 import orderer_pb2
 
-SERVICE_NAME = "gridledger.v1.AtomicBroadcast"
+SERVICE = orderer_pb2.DESCRIPTOR.services_by_name["AtomicBroadcast"]
 
 
-def _raw(data: bytes) -> bytes:
-    return data
+class AtomicBroadcastServicer:
+    """Names the two halves as the .proto does, for service_handler."""
+
+    def __init__(self, broadcast: BroadcastService, deliver: DeliverService) -> None:
+        self.Broadcast = broadcast.broadcast
+        self.Deliver = deliver.deliver
 
 
 def atomic_broadcast_handler(broadcast: BroadcastService, deliver: DeliverService) -> grpc.GenericRpcHandler:
-    return grpc.method_handlers_generic_handler(SERVICE_NAME, {
-        "Broadcast": grpc.stream_stream_rpc_method_handler(
-            broadcast.broadcast, request_deserializer=_raw,
-            response_serializer=orderer_pb2.BroadcastResponse.SerializeToString),
-        "Deliver": grpc.unary_stream_rpc_method_handler(
-            deliver.deliver, request_deserializer=_raw, response_serializer=serialize_response),
-    })
+    return service_handler(AtomicBroadcastServicer(broadcast, deliver), SERVICE, raw=("Broadcast", "Deliver"),
+                           serializers={"Deliver": serialize_response})

@@ -14,9 +14,9 @@ from gridledger.orderer.blockstore import BlockStore
 from gridledger.orderer.blockwriter import BlockWriter
 from gridledger.orderer.chain import Chain
 from gridledger.orderer.consensus import Consenter, ConsenterSupport, ServiceUnavailable
+from gridledger.orderer.consensus.registry import UnsupportedConsensus, create_consenter
+from gridledger.orderer.consensus.solo import SoloConsenter
 from gridledger.orderer.cutter import BatchLimits
-from gridledger.orderer.plugins import UnsupportedConsensus, create_consenter
-from gridledger.orderer.solo import SoloConsenter
 from tests.orderer import support
 
 

@@ -15,7 +15,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from gridledger.orderer.raft.core import CoreConfig, PersistentState, RaftCore, Ready, Role
+from gridledger.orderer.consensus.raft.core import CoreConfig, PersistentState, RaftCore, Ready, Role
 from gridledger.v1 import raft_pb2
 
 

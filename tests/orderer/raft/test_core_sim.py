@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridledger.orderer.raft.core import CoreConfig, NotLeaderError, RaftCore, Role
+from gridledger.orderer.consensus.raft.core import CoreConfig, NotLeaderError, RaftCore, Role
 from gridledger.v1 import raft_pb2
 from tests.orderer.raft.sim import Faults, SafetyViolation, Simulation
 

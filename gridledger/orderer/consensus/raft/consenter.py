@@ -30,21 +30,22 @@ import grpc
 
 from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.logs import log_event
-from gridledger.orderer.consensus import ConsenterSupport, NotLeader, ServiceUnavailable
-from gridledger.orderer.raft.applier import Applier
-from gridledger.orderer.raft.blocks import ChainTip, log_tip, snapshot_data, snapshot_tip
-from gridledger.orderer.raft.catchup import BlockFetcher
-from gridledger.orderer.raft.core import CoreConfig, RaftCore, Role
-from gridledger.orderer.raft.forward import Forwarder
-from gridledger.orderer.raft.leader import LeaderSession
-from gridledger.orderer.raft.messages import ClusterPayload
-from gridledger.orderer.raft.metrics import RaftMetrics
-from gridledger.orderer.raft.options import RaftSettings
-from gridledger.orderer.raft.storage import RaftStorage
-from gridledger.orderer.raft.transport import ClusterTransport
+from gridledger.orderer.chain import ChainTip
+from gridledger.orderer.consensus.plugin import ConsenterSupport, NotLeader, ServiceUnavailable
+from gridledger.orderer.consensus.raft.applier import Applier
+from gridledger.orderer.consensus.raft.blocks import log_tip, snapshot_data, snapshot_tip
+from gridledger.orderer.consensus.raft.catchup import BlockFetcher
+from gridledger.orderer.consensus.raft.core import CoreConfig, RaftCore, Role
+from gridledger.orderer.consensus.raft.forward import Forwarder
+from gridledger.orderer.consensus.raft.leader import LeaderSession
+from gridledger.orderer.consensus.raft.messages import ClusterPayload
+from gridledger.orderer.consensus.raft.metrics import RaftMetrics
+from gridledger.orderer.consensus.raft.options import RaftSettings
+from gridledger.orderer.consensus.raft.storage import RaftStorage
+from gridledger.orderer.consensus.raft.transport import ClusterTransport
 from gridledger.v1 import block_pb2, orderer_pb2, raft_pb2
 
-logger = logging.getLogger("gridledger.orderer.raft")
+logger = logging.getLogger("gridledger.orderer.consensus.raft")
 
 
 class RaftConsenter:
@@ -259,7 +260,7 @@ class RaftConsenter:
                 if self._session is not None:
                     self._session.close(f"term {self._session.term} ended")
                 tip = log_tip(core.log, core.snapshot, self._genesis)
-                self._session = LeaderSession(core, tip, self._support.limits, self._support.identity,
+                self._session = LeaderSession(core, tip, self._support.limits, self._support.writer,
                                               self._wake.set, self.metrics.observe_latency, self._commit_timeout_s)
                 log_event(logger, "raft leader elected", node=self.id, term=core.term, last_index=core.log.last_index,
                           next_block=tip.number + 1)

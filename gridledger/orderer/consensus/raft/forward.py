@@ -12,8 +12,8 @@ import asyncio
 import itertools
 from collections.abc import Callable
 
-from gridledger.orderer.consensus import NotLeader
-from gridledger.orderer.raft.messages import ClusterPayload
+from gridledger.orderer.consensus.plugin import NotLeader
+from gridledger.orderer.consensus.raft.messages import ClusterPayload
 from gridledger.v1 import orderer_pb2, raft_pb2
 
 

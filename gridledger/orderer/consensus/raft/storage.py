@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gridledger.common.leveldb import open_db
-from gridledger.orderer.raft.core import PersistentState, Ready
+from gridledger.orderer.consensus.raft.core import PersistentState, Ready
 from gridledger.v1 import raft_pb2
 
 _HARD_STATE = b"h"

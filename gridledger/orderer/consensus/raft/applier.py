@@ -20,12 +20,12 @@ from collections.abc import Callable
 from gridledger.common import hashing
 from gridledger.common.logs import log_event
 from gridledger.orderer.blockwriter import BlockWriter
-from gridledger.orderer.chain import Chain
-from gridledger.orderer.raft.blocks import ChainTip, snapshot_tip
-from gridledger.orderer.raft.catchup import BlockFetcher
+from gridledger.orderer.chain import Chain, ChainTip
+from gridledger.orderer.consensus.raft.blocks import snapshot_tip
+from gridledger.orderer.consensus.raft.catchup import BlockFetcher
 from gridledger.v1 import block_pb2, raft_pb2
 
-logger = logging.getLogger("gridledger.orderer.raft.applier")
+logger = logging.getLogger("gridledger.orderer.consensus.raft.applier")
 
 
 class ForkError(Exception):
@@ -100,18 +100,14 @@ class Applier:
         if header.previous_hash != hashing.header_hash(self._chain.last_header):
             raise ForkError(f"raft entry {entry.index}: block {header.number} does not link to the stored block "
                             f"{header.number - 1}")
-        await self._append(block)
+        await self._append(block, raft_index=entry.index)
         self.tip = tip
-        log_event(logger, "block written", block=header.number, envelopes=len(block.data.envelopes),
-                  raft_index=entry.index)
 
-    async def _append(self, block: block_pb2.Block) -> None:
-        """Append to the chain store; a stop that cancels us still lets the write finish (wait_writes) before the
-        store is closed."""
-        self._writing = asyncio.ensure_future(self._chain.append(block))
+    async def _append(self, block: block_pb2.Block, **log_fields: object) -> None:
+        """Append through the writer (which stores and counts); a stop that cancels us still lets the write finish
+        (wait_writes) before the store is closed."""
+        self._writing = asyncio.ensure_future(self._writer.append(block, **log_fields))
         await asyncio.shield(self._writing)
-        self._writer.blocks_written += 1  # the node's blocks metric counts blocks this process stored
-        self._writer.envelopes_written += len(block.data.envelopes)
 
     async def wait_writes(self) -> None:
         if self._writing is not None and not self._writing.done():

@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gridledger.orderer.raft.log import RaftLog
+from gridledger.orderer.consensus.raft.log import RaftLog
 from gridledger.v1 import raft_pb2
 
 Message = (raft_pb2.RaftRequestVote | raft_pb2.RaftVoteResponse | raft_pb2.RaftAppendEntries

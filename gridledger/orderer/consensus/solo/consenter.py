@@ -15,10 +15,10 @@ import asyncio
 import logging
 
 from gridledger.common.logs import log_event
-from gridledger.orderer.consensus import ConsenterSupport, ServiceUnavailable
+from gridledger.orderer.consensus.plugin import ConsenterSupport, ServiceUnavailable
 from gridledger.orderer.cutter import BlockCutter
 
-logger = logging.getLogger("gridledger.orderer.solo")
+logger = logging.getLogger("gridledger.orderer.consensus.solo")
 
 # Submitted batches waiting for the loop; a full queue makes Broadcast wait, which slows clients down (backpressure)
 # instead of growing memory without bound.

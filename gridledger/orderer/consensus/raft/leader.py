@@ -20,25 +20,25 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from gridledger.common.msp import SigningIdentity
-from gridledger.orderer.consensus import ServiceUnavailable
+from gridledger.orderer.blockwriter import BlockWriter
+from gridledger.orderer.chain import ChainTip
+from gridledger.orderer.consensus.plugin import ServiceUnavailable
+from gridledger.orderer.consensus.raft.core import RaftCore
 from gridledger.orderer.cutter import Batch, BatchLimits, BlockCutter
-from gridledger.orderer.raft.blocks import ChainTip, build_block
-from gridledger.orderer.raft.core import RaftCore
 from gridledger.v1 import raft_pb2
 
 
 class LeaderSession:
     """Leadership of one term on this node."""
 
-    def __init__(self, core: RaftCore, tip: ChainTip, limits: BatchLimits, identity: SigningIdentity,
+    def __init__(self, core: RaftCore, tip: ChainTip, limits: BatchLimits, writer: BlockWriter,
                  on_proposed: Callable[[], None], observe_latency: Callable[[float], None],
                  commit_timeout_s: float) -> None:
         self.term = core.term
         self._core = core
         self._tip = tip
         self._limits = limits
-        self._identity = identity
+        self._writer = writer
         self._on_proposed = on_proposed
         self._observe_latency = observe_latency
         self._commit_timeout_s = commit_timeout_s
@@ -118,7 +118,7 @@ class LeaderSession:
     def _propose(self, batch: Batch) -> None:
         index = self._core.log.last_index + 1
         metadata = raft_pb2.RaftBlockMetadata(raft_index=index, raft_term=self.term, leader=self._core.id)
-        block = build_block(self._tip, batch, metadata, self._identity)
+        block = self._writer.build(self._tip, batch, metadata.SerializeToString())
         proposed = self._core.propose(raft_pb2.RAFT_ENTRY_BLOCK, block.SerializeToString())
         if proposed != index:
             raise AssertionError(f"block proposed at raft index {proposed}, built for {index}")

@@ -1,5 +1,5 @@
 """Raft ordering: crash-fault-tolerant consensus among the channel's consenters (see consenter.py)."""
 
-from gridledger.orderer.raft.consenter import RaftConsenter
+from gridledger.orderer.consensus.raft.consenter import RaftConsenter
 
 __all__ = ["RaftConsenter"]

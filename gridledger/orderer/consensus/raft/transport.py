@@ -24,14 +24,15 @@ import grpc
 from cryptography.hazmat.primitives import serialization
 
 from gridledger.common import grpcutil
+from gridledger.common.grpcservice import service_handler
 from gridledger.common.logs import log_event
-from gridledger.orderer.raft.messages import BadPayload, ClusterPayload, decode, kind_of
+from gridledger.orderer.consensus.raft.messages import BadPayload, ClusterPayload, decode, kind_of
 from gridledger.v1 import config_pb2, orderer_pb2
 
-logger = logging.getLogger("gridledger.orderer.raft.transport")
+logger = logging.getLogger("gridledger.orderer.consensus.raft.transport")
 
-SERVICE_NAME = "gridledger.v1.Cluster"
-STEP_METHOD = f"/{SERVICE_NAME}/Step"
+CLUSTER_SERVICE = orderer_pb2.DESCRIPTOR.services_by_name["Cluster"]
+STEP_METHOD = f"/{CLUSTER_SERVICE.full_name}/Step"
 MAX_QUEUED = 4096  # messages waiting for one peer's stream
 RECONNECT_MIN_S = 0.05
 RECONNECT_MAX_S = 1.0
@@ -171,11 +172,8 @@ class ClusterTransport:
         return sum(link.dropped for link in self.links.values())
 
     def handler(self) -> grpc.GenericRpcHandler:
-        return grpc.method_handlers_generic_handler(SERVICE_NAME, {
-            "Step": grpc.stream_unary_rpc_method_handler(
-                self._step, request_deserializer=_raw,
-                response_serializer=orderer_pb2.ClusterAck.SerializeToString),
-        })
+        """The Cluster service; Step reads raw bytes so that each bad message gets its own precise refusal."""
+        return service_handler(self, CLUSTER_SERVICE, raw=("Step",))
 
     def authenticate(self, context: grpc.aio.ServicerContext) -> str | None:
         """The consenter id whose TLS certificate the caller presented, or None."""
@@ -187,7 +185,7 @@ class ClusterTransport:
             return None
         return self._by_certificate.get(certificate.public_bytes(serialization.Encoding.DER))
 
-    async def _step(self, requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) \
+    async def Step(self, requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) \
             -> orderer_pb2.ClusterAck:
         sender = self.authenticate(context)
         if sender is None:

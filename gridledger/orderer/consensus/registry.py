@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gridledger.orderer.consensus import Consenter, ConsenterSupport
-from gridledger.orderer.raft import RaftConsenter
-from gridledger.orderer.solo import SoloConsenter
+from gridledger.orderer.consensus.plugin import Consenter, ConsenterSupport
+from gridledger.orderer.consensus.raft import RaftConsenter
+from gridledger.orderer.consensus.solo import SoloConsenter
 
 
 class UnsupportedConsensus(ValueError):

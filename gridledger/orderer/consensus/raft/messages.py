@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from google.protobuf.message import Message as ProtoMessage
 
-from gridledger.orderer.raft.core import MESSAGE_TYPES, Message
+from gridledger.orderer.consensus.raft.core import MESSAGE_TYPES, Message
 from gridledger.v1 import raft_pb2
 
 ClusterPayload = Message | raft_pb2.RaftForward | raft_pb2.RaftForwardResult

@@ -1,0 +1,17 @@
+"""Consensus plugins: the interface every plugin implements (plugin.py), the registry that picks one by the channel
+config's `consensus.type` (registry.py), and one folder per plugin (solo, raft; bft next).
+
+A plugin orders envelopes and turns batches into blocks only through the `ConsenterSupport` it is given: the block
+cutter's limits, the orderer's identity and TLS, the chain, and the BlockWriter that builds, signs, stores and
+counts blocks. The orderer imports the registry; nothing outside a plugin's folder imports the plugin.
+"""
+
+from gridledger.orderer.consensus.plugin import (
+    Consenter,
+    ConsenterSupport,
+    NotLeader,
+    ServesCluster,
+    ServiceUnavailable,
+)
+
+__all__ = ["Consenter", "ConsenterSupport", "NotLeader", "ServesCluster", "ServiceUnavailable"]
