@@ -1,3 +1,3 @@
-"""The ordering service: broadcast and deliver, the block cutter, the orderer's copy of the chain and the consensus
-plugins (solo now; raft and bft implement the same `consensus.Consenter` interface).
+"""The ordering service: broadcast and deliver, the block cutter, the block writer, the orderer's copy of the chain
+and the consensus plugins under orderer/consensus/ (solo and raft; bft implements the same `Consenter` interface).
 """

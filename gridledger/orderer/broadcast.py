@@ -1,8 +1,8 @@
 """Broadcast: clients stream batches of envelopes; each batch gets one response with one result per envelope.
 
-Batches are the fast path (DESIGN.md, "Performance principles"): one gRPC message carries many envelopes, every
+Batches are the fast path (docs/performance.md): one gRPC message carries many envelopes, every
 envelope is validated once, and the valid ones of a batch go to the consenter in a single `submit`. SUCCESS means
-what the consenter's `submit` means (solo: queued in memory; see solo.py). A batch's results are sent only after
+what the consenter's `submit` means (solo: queued in memory; see consensus/solo/consenter.py). A batch's results are sent only after
 the consenter accepted or refused its envelopes, and batches of one stream are answered in order.
 
 Malformed input never escapes as an exception: a message that is not an EnvelopeBatch ends the stream with

@@ -1,4 +1,4 @@
-"""Per-node raft metrics on the orderer's /metrics (DESIGN.md, "Observability": consensus term and leader changes).
+"""Per-node raft metrics on the orderer's /metrics: consensus term, leader changes and commit latency.
 
 Values that live in the state machine (term, commit index) are read at scrape time, so the raft loop never
 updates a metric on its hot path; events (leader changes, snapshots, proposal latencies) are counted as they happen.

@@ -1,8 +1,8 @@
 """Consenter-to-consenter messaging over the Cluster service (orderer.proto, `Cluster.Step`).
 
 Each node keeps one long-lived client stream to every other consenter and sends all its messages for that peer on
-it (a stream carries thousands of messages per second where unary calls manage hundreds; DESIGN.md, "Performance
-principles"); the peer's replies come back on the peer's own stream to us. Sending never waits: a message goes into
+it (a stream carries thousands of messages per second where unary calls manage hundreds; docs/performance.md);
+the peer's replies come back on the peer's own stream to us. Sending never waits: a message goes into
 the link's queue for the current or next connection attempt; what a failed attempt had not sent is dropped, as is
 a message that finds the queue full, which raft tolerates (it retransmits what matters). Dropping on failure also
 keeps stale messages (a forwarded broadcast that was already answered SERVICE_UNAVAILABLE when the link broke)
