@@ -94,3 +94,16 @@ def test_the_checker_sees_function_level_and_relative_imports(tmp_path):
     fake.write_text("def f():\n    from gridledger.orderer import node\nfrom ..sdk import errors\n")
     names = [name for _, name in imported_modules(fake, tmp_path / "gridledger")]
     assert sorted(names) == ["gridledger.orderer", "gridledger.sdk"]
+
+
+def test_only_the_registry_imports_a_consensus_plugin():
+    """Plugins are reached through orderer/consensus/registry.py and use only their ConsenterSupport."""
+    plugins = ("gridledger.orderer.consensus.solo", "gridledger.orderer.consensus.raft")
+    wrong = []
+    for path in sources():
+        own = ".".join(_module_name(path))
+        if own == "gridledger.orderer.consensus.registry" or own.startswith(plugins):
+            continue
+        wrong += [f"{path.relative_to(ROOT.parent)}:{line} imports {name}" for line, name in imported_modules(path)
+                  if name.startswith(plugins)]
+    assert not wrong, "\n".join(wrong)
