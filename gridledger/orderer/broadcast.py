@@ -1,9 +1,9 @@
 """Broadcast: clients stream batches of envelopes; each batch gets one response with one result per envelope.
 
-Batches are the fast path (docs/performance.md): one gRPC message carries many envelopes, every
-envelope is validated once, and the valid ones of a batch go to the consenter in a single `submit`. SUCCESS means
-what the consenter's `submit` means (solo: queued in memory; see consensus/solo/consenter.py). A batch's results are sent only after
-the consenter accepted or refused its envelopes, and batches of one stream are answered in order.
+Batches are the fast path (docs/performance.md): one gRPC message carries many envelopes, every envelope is
+validated once, and the valid ones of a batch go to the consenter in a single `submit`. SUCCESS means what the
+consenter's `submit` means (solo: queued in memory; see consensus/solo/consenter.py). A batch's results are sent
+only after the consenter accepted or refused its envelopes, and batches of one stream are answered in order.
 
 Malformed input never escapes as an exception: a message that is not an EnvelopeBatch ends the stream with
 INVALID_ARGUMENT (there is no way to say how many results it would need); a malformed envelope inside a batch is

@@ -1,5 +1,6 @@
 """Fixtures for peer unit tests: a real ledger in a temporary folder holding the genesis block of
-deploy/networks/raft.yaml, its channel context and the identities of its members. No network, no processes."""
+deploy/networks/raft.yaml, its channel context and the identities of its members, and crypto material for a
+three-organisation variant (tests/peer/inmemory.py). No network, no processes."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import pytest
 
 from gridledger.common import material, msp
 from gridledger.common.channel import ChannelContext, config_from_block
-from gridledger.ops import genesis
-from gridledger.ops.netconfig import load_network
+from gridledger.ops import cryptogen, genesis
+from gridledger.ops.netconfig import NetworkDefinition, load_network
 from gridledger.peer.endorser import Endorser
 from gridledger.peer.ledger import Ledger
 from gridledger.peer.runtime import ChaincodeRuntime
 from gridledger.v1 import block_pb2
+from tests.peer.inmemory import three_org_network
 from tests.peer.support import member
 
 
@@ -57,3 +59,11 @@ def endorser(tmp_path: Path, context: ChannelContext, ledger: Ledger, peer: msp.
     runtime = ChaincodeRuntime(context, ledger, tmp_path / "chaincodes", timeout_s=5)
     yield Endorser(context, ledger, peer, runtime)
     runtime.close()
+
+
+@pytest.fixture(scope="session")
+def three_org_crypto(tmp_path_factory: pytest.TempPathFactory) -> tuple[NetworkDefinition, Path]:
+    network = three_org_network()
+    out = tmp_path_factory.mktemp("crypto-three-org")
+    cryptogen.generate(network, out)
+    return network, out
