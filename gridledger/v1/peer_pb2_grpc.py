@@ -207,7 +207,7 @@ class GatewayServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Transact(self, request_iterator, context):
-        """Many requests per message in both directions (DESIGN.md, "Performance principles").
+        """Many requests per message in both directions (docs/design.md, "Gateway").
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

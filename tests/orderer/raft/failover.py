@@ -5,7 +5,7 @@ from the kill to the first block committed under the new leader, as a surviving 
     .venv/bin/python -m tests.orderer.raft.failover --runs 10 --test     # the faster settings of the tests
 
 After each kill the old leader is restarted and must catch up before the next round. Not a test: timing depends
-on the machine, so it prints numbers instead of asserting them (DESIGN.md, "Performance principles").
+on the machine, so it prints numbers instead of asserting them (benchmarks measure; tests never assert timings).
 """
 
 from __future__ import annotations
