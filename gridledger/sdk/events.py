@@ -11,11 +11,10 @@ def code_name(code: int) -> str:
     return block_pb2.ValidationCode.Name(code) if code in block_pb2.ValidationCode.values() else f"CODE_{code}"
 
 
-@dataclass(frozen=True)
-class CommitStatus:
-    tx_id: str
+class _ValidationOutcome:
+    """A transaction's validation code, readable by name; shared by the statuses below."""
+
     code: int
-    block: int
 
     @property
     def code_name(self) -> str:
@@ -24,6 +23,13 @@ class CommitStatus:
     @property
     def valid(self) -> bool:
         return self.code == block_pb2.VALID
+
+
+@dataclass(frozen=True)
+class CommitStatus(_ValidationOutcome):
+    tx_id: str
+    code: int
+    block: int
 
 
 @dataclass(frozen=True)
@@ -39,18 +45,10 @@ class ChaincodeEvent:
 
 
 @dataclass(frozen=True)
-class TransactionStatus:
+class TransactionStatus(_ValidationOutcome):
     tx_id: str
     code: int
     events: tuple[ChaincodeEvent, ...]
-
-    @property
-    def code_name(self) -> str:
-        return code_name(self.code)
-
-    @property
-    def valid(self) -> bool:
-        return self.code == block_pb2.VALID
 
 
 @dataclass(frozen=True)
