@@ -24,6 +24,11 @@ from gridledger.v1 import block_pb2, orderer_pb2_grpc, peer_pb2, peer_pb2_grpc, 
 log = logging.getLogger(__name__)
 
 
+def _refusal(status: str, reason: str) -> peer_pb2.DeliverResponse:
+    log.info("deliver refused: %s", reason)
+    return peer_pb2.DeliverResponse(status=status)
+
+
 class PeerDeliverService(peer_pb2_grpc.PeerDeliverServicer):
     def __init__(self, context: ChannelContext, ledger, notifier: CommitNotifier) -> None:
         self._context = context
@@ -39,13 +44,12 @@ class PeerDeliverService(peer_pb2_grpc.PeerDeliverServicer):
                       convert: Callable[[block_pb2.Block], peer_pb2.DeliverResponse]) -> AsyncIterator:
         try:
             info, member = open_seek(request, self._context, "peer")
-            status, reason = ("", "") if self._may_read(member) else (
-                "FORBIDDEN", f"{member.name} ({member.msp_id}) may not read channel {self._context.channel_id}")
         except EnvelopeError as exc:
-            status, reason = DELIVER_STATUS[exc.fault], str(exc)
-        if status:
-            log.info("deliver refused: %s", reason)
-            yield peer_pb2.DeliverResponse(status=status)
+            yield _refusal(DELIVER_STATUS[exc.fault], str(exc))
+            return
+        if not self._may_read(member):
+            yield _refusal("FORBIDDEN", f"{member.name} ({member.msp_id}) may not read channel "
+                                        f"{self._context.channel_id}")
             return
         number = self._ledger.height if info.newest else info.start
         while not info.stop or number < info.stop:
