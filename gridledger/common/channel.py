@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gridledger.common import envelope as envelopes
 from gridledger.common import hashing, msp
 from gridledger.common.policy import Policy, parse_policy
 from gridledger.v1 import block_pb2, config_pb2, transaction_pb2
@@ -31,13 +32,12 @@ def config_from_block(block: block_pb2.Block) -> config_pb2.ChannelConfig:
     if hashing.data_hash(block.data.envelopes) != block.header.data_hash:
         raise ConfigError(f"block {block.header.number}: data hash does not match its envelopes")
     try:
-        envelope = transaction_pb2.Envelope.FromString(block.data.envelopes[0])
-        payload = transaction_pb2.Payload.FromString(envelope.payload)
-        header = transaction_pb2.Header.FromString(payload.header)
-        config_envelope = config_pb2.ConfigEnvelope.FromString(payload.data)
-        config = config_pb2.ChannelConfig.FromString(config_envelope.config)
-    except Exception as exc:  # protobuf raises DecodeError and friends
+        opened = envelopes.open_stored(block.data.envelopes[0])
+        config_envelope = envelopes.decode(config_pb2.ConfigEnvelope, opened.payload.data, "config envelope")
+        config = envelopes.decode(config_pb2.ChannelConfig, config_envelope.config, "channel config")
+    except envelopes.EnvelopeError as exc:
         raise ConfigError(f"block {block.header.number}: malformed config envelope ({exc})") from None
+    envelope, header = opened.envelope, opened.header
     if header.type != transaction_pb2.CONFIG:
         raise ConfigError(f"block {block.header.number} is not a config block")
     members = msp.MSP(organizations(config))

@@ -17,14 +17,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from google.protobuf.message import Message
 
 from gridledger.common import hashing
-from gridledger.common.channel import ChannelContext
 from gridledger.common.msp import IdentityError, Member
 from gridledger.v1 import identity_pb2, peer_pb2, transaction_pb2
+
+if TYPE_CHECKING:  # common/channel.py opens its config envelope with this module
+    from gridledger.common.channel import ChannelContext
 
 M = TypeVar("M", bound=Message)
 
