@@ -52,9 +52,12 @@ class RaftParams(_Strict):
 
 
 class BftParams(_Strict):
-    request_timeout_ms: int = Field(default=2000, ge=10)
-    view_change_timeout_ms: int = Field(default=4000, ge=10)
-    leader_rotation: bool = True
+    request_timeout_ms: int = Field(default=500, ge=10, le=600_000,
+                                    description="a request not ordered this long is forwarded to the leader")
+    view_change_timeout_ms: int = Field(default=1000, ge=10, le=600_000,
+                                        description="base view timeout, doubled per consecutive failed view")
+    leader_rotation: bool = Field(default=True, description="rotate the leader even without faults")
+    rotation_blocks: int = Field(default=1, ge=1, le=100_000, description="blocks per leader when rotating")
 
 
 class Consensus(_Strict):

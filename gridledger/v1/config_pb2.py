@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from gridledger.v1 import identity_pb2 as gridledger_dot_v1_dot_identity__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agridledger/v1/config.proto\x12\rgridledger.v1\x1a\x1cgridledger/v1/identity.proto\"g\n\x12OrganizationConfig\x12\x0e\n\x06msp_id\x18\x01 \x01(\t\x12\x11\n\troot_cert\x18\x02 \x01(\x0c\x12\x15\n\rtls_root_cert\x18\x03 \x01(\x0c\x12\x17\n\x0frevoked_serials\x18\x04 \x03(\t\"\x8a\x01\n\tConsenter\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06msp_id\x18\x02 \x01(\t\x12\x0c\n\x04host\x18\x03 \x01(\t\x12\x0c\n\x04port\x18\x04 \x01(\r\x12\x33\n\x08identity\x18\x05 \x01(\x0b\x32!.gridledger.v1.SerializedIdentity\x12\x10\n\x08tls_cert\x18\x06 \x01(\x0c\"{\n\x0b\x42\x61tchConfig\x12\x19\n\x11max_message_count\x18\x01 \x01(\r\x12\x1b\n\x13preferred_max_bytes\x18\x02 \x01(\r\x12\x1a\n\x12\x61\x62solute_max_bytes\x18\x03 \x01(\r\x12\x18\n\x10\x62\x61tch_timeout_ms\x18\x04 \x01(\r\"x\n\x0bRaftOptions\x12\x18\n\x10tick_interval_ms\x18\x01 \x01(\r\x12\x15\n\relection_tick\x18\x02 \x01(\r\x12\x16\n\x0eheartbeat_tick\x18\x03 \x01(\r\x12 \n\x18snapshot_interval_blocks\x18\x04 \x01(\r\"a\n\nBftOptions\x12\x1a\n\x12request_timeout_ms\x18\x01 \x01(\r\x12\x1e\n\x16view_change_timeout_ms\x18\x02 \x01(\r\x12\x17\n\x0fleader_rotation\x18\x03 \x01(\x08\"\x9f\x01\n\x0f\x43onsensusConfig\x12\x0c\n\x04type\x18\x01 \x01(\t\x12,\n\nconsenters\x18\x02 \x03(\x0b\x32\x18.gridledger.v1.Consenter\x12(\n\x04raft\x18\x03 \x01(\x0b\x32\x1a.gridledger.v1.RaftOptions\x12&\n\x03\x62\x66t\x18\x04 \x01(\x0b\x32\x19.gridledger.v1.BftOptions\"b\n\x13\x43haincodeDefinition\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x04\x12\x1a\n\x12\x65ndorsement_policy\x18\x04 \x01(\t\"\xd2\x02\n\rChannelConfig\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x38\n\rorganizations\x18\x03 \x03(\x0b\x32!.gridledger.v1.OrganizationConfig\x12\x14\n\x0corderer_orgs\x18\x04 \x03(\t\x12\x31\n\tconsensus\x18\x05 \x01(\x0b\x32\x1e.gridledger.v1.ConsensusConfig\x12)\n\x05\x62\x61tch\x18\x06 \x01(\x0b\x32\x1a.gridledger.v1.BatchConfig\x12<\n\x08policies\x18\x07 \x03(\x0b\x32*.gridledger.v1.ChannelConfig.PoliciesEntry\x1a/\n\rPoliciesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"W\n\x0f\x43onfigSignature\x12\x31\n\x06signer\x18\x01 \x01(\x0b\x32!.gridledger.v1.SerializedIdentity\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"T\n\x0e\x43onfigEnvelope\x12\x0e\n\x06\x63onfig\x18\x01 \x01(\x0c\x12\x32\n\nsignatures\x18\x02 \x03(\x0b\x32\x1e.gridledger.v1.ConfigSignatureb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agridledger/v1/config.proto\x12\rgridledger.v1\x1a\x1cgridledger/v1/identity.proto\"g\n\x12OrganizationConfig\x12\x0e\n\x06msp_id\x18\x01 \x01(\t\x12\x11\n\troot_cert\x18\x02 \x01(\x0c\x12\x15\n\rtls_root_cert\x18\x03 \x01(\x0c\x12\x17\n\x0frevoked_serials\x18\x04 \x03(\t\"\x8a\x01\n\tConsenter\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06msp_id\x18\x02 \x01(\t\x12\x0c\n\x04host\x18\x03 \x01(\t\x12\x0c\n\x04port\x18\x04 \x01(\r\x12\x33\n\x08identity\x18\x05 \x01(\x0b\x32!.gridledger.v1.SerializedIdentity\x12\x10\n\x08tls_cert\x18\x06 \x01(\x0c\"{\n\x0b\x42\x61tchConfig\x12\x19\n\x11max_message_count\x18\x01 \x01(\r\x12\x1b\n\x13preferred_max_bytes\x18\x02 \x01(\r\x12\x1a\n\x12\x61\x62solute_max_bytes\x18\x03 \x01(\r\x12\x18\n\x10\x62\x61tch_timeout_ms\x18\x04 \x01(\r\"x\n\x0bRaftOptions\x12\x18\n\x10tick_interval_ms\x18\x01 \x01(\r\x12\x15\n\relection_tick\x18\x02 \x01(\r\x12\x16\n\x0eheartbeat_tick\x18\x03 \x01(\r\x12 \n\x18snapshot_interval_blocks\x18\x04 \x01(\r\"z\n\nBftOptions\x12\x1a\n\x12request_timeout_ms\x18\x01 \x01(\r\x12\x1e\n\x16view_change_timeout_ms\x18\x02 \x01(\r\x12\x17\n\x0fleader_rotation\x18\x03 \x01(\x08\x12\x17\n\x0frotation_blocks\x18\x04 \x01(\r\"\x9f\x01\n\x0f\x43onsensusConfig\x12\x0c\n\x04type\x18\x01 \x01(\t\x12,\n\nconsenters\x18\x02 \x03(\x0b\x32\x18.gridledger.v1.Consenter\x12(\n\x04raft\x18\x03 \x01(\x0b\x32\x1a.gridledger.v1.RaftOptions\x12&\n\x03\x62\x66t\x18\x04 \x01(\x0b\x32\x19.gridledger.v1.BftOptions\"b\n\x13\x43haincodeDefinition\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x04\x12\x1a\n\x12\x65ndorsement_policy\x18\x04 \x01(\t\"\xd2\x02\n\rChannelConfig\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x38\n\rorganizations\x18\x03 \x03(\x0b\x32!.gridledger.v1.OrganizationConfig\x12\x14\n\x0corderer_orgs\x18\x04 \x03(\t\x12\x31\n\tconsensus\x18\x05 \x01(\x0b\x32\x1e.gridledger.v1.ConsensusConfig\x12)\n\x05\x62\x61tch\x18\x06 \x01(\x0b\x32\x1a.gridledger.v1.BatchConfig\x12<\n\x08policies\x18\x07 \x03(\x0b\x32*.gridledger.v1.ChannelConfig.PoliciesEntry\x1a/\n\rPoliciesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"W\n\x0f\x43onfigSignature\x12\x31\n\x06signer\x18\x01 \x01(\x0b\x32!.gridledger.v1.SerializedIdentity\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"T\n\x0e\x43onfigEnvelope\x12\x0e\n\x06\x63onfig\x18\x01 \x01(\x0c\x12\x32\n\nsignatures\x18\x02 \x03(\x0b\x32\x1e.gridledger.v1.ConfigSignatureb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,17 +43,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RAFTOPTIONS']._serialized_start=446
   _globals['_RAFTOPTIONS']._serialized_end=566
   _globals['_BFTOPTIONS']._serialized_start=568
-  _globals['_BFTOPTIONS']._serialized_end=665
-  _globals['_CONSENSUSCONFIG']._serialized_start=668
-  _globals['_CONSENSUSCONFIG']._serialized_end=827
-  _globals['_CHAINCODEDEFINITION']._serialized_start=829
-  _globals['_CHAINCODEDEFINITION']._serialized_end=927
-  _globals['_CHANNELCONFIG']._serialized_start=930
-  _globals['_CHANNELCONFIG']._serialized_end=1268
-  _globals['_CHANNELCONFIG_POLICIESENTRY']._serialized_start=1221
-  _globals['_CHANNELCONFIG_POLICIESENTRY']._serialized_end=1268
-  _globals['_CONFIGSIGNATURE']._serialized_start=1270
-  _globals['_CONFIGSIGNATURE']._serialized_end=1357
-  _globals['_CONFIGENVELOPE']._serialized_start=1359
-  _globals['_CONFIGENVELOPE']._serialized_end=1443
+  _globals['_BFTOPTIONS']._serialized_end=690
+  _globals['_CONSENSUSCONFIG']._serialized_start=693
+  _globals['_CONSENSUSCONFIG']._serialized_end=852
+  _globals['_CHAINCODEDEFINITION']._serialized_start=854
+  _globals['_CHAINCODEDEFINITION']._serialized_end=952
+  _globals['_CHANNELCONFIG']._serialized_start=955
+  _globals['_CHANNELCONFIG']._serialized_end=1293
+  _globals['_CHANNELCONFIG_POLICIESENTRY']._serialized_start=1246
+  _globals['_CHANNELCONFIG_POLICIESENTRY']._serialized_end=1293
+  _globals['_CONFIGSIGNATURE']._serialized_start=1295
+  _globals['_CONFIGSIGNATURE']._serialized_end=1382
+  _globals['_CONFIGENVELOPE']._serialized_start=1384
+  _globals['_CONFIGENVELOPE']._serialized_end=1468
 # @@protoc_insertion_point(module_scope)

@@ -60,14 +60,16 @@ class RaftOptions(_message.Message):
     def __init__(self, tick_interval_ms: _Optional[int] = ..., election_tick: _Optional[int] = ..., heartbeat_tick: _Optional[int] = ..., snapshot_interval_blocks: _Optional[int] = ...) -> None: ...
 
 class BftOptions(_message.Message):
-    __slots__ = ("request_timeout_ms", "view_change_timeout_ms", "leader_rotation")
+    __slots__ = ("request_timeout_ms", "view_change_timeout_ms", "leader_rotation", "rotation_blocks")
     REQUEST_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     VIEW_CHANGE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     LEADER_ROTATION_FIELD_NUMBER: _ClassVar[int]
+    ROTATION_BLOCKS_FIELD_NUMBER: _ClassVar[int]
     request_timeout_ms: int
     view_change_timeout_ms: int
     leader_rotation: bool
-    def __init__(self, request_timeout_ms: _Optional[int] = ..., view_change_timeout_ms: _Optional[int] = ..., leader_rotation: _Optional[bool] = ...) -> None: ...
+    rotation_blocks: int
+    def __init__(self, request_timeout_ms: _Optional[int] = ..., view_change_timeout_ms: _Optional[int] = ..., leader_rotation: _Optional[bool] = ..., rotation_blocks: _Optional[int] = ...) -> None: ...
 
 class ConsensusConfig(_message.Message):
     __slots__ = ("type", "consenters", "raft", "bft")
