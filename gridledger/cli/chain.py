@@ -169,8 +169,7 @@ def _gateway_for(clients: NetworkClients, org: str | None, user: str | None, att
     if attempts < 1:
         raise fail(Exception("--max-attempts must be at least 1"))
     peer = clients.first_peer(msp_id)
-    trusted = [clients.network.orderer_org.msp_id, *clients.network.peer_msp_ids]
-    material = load_member(clients.crypto_dir, msp_id, user or spec.clients[0], trusted)
+    material = load_member(clients.crypto_dir, msp_id, user or spec.clients[0], clients.network.msp_ids)
     return Gateway.connect(peer.address, material.identity, material.tls, wait_ready=None,
                            retry=RetryPolicy(max_attempts=attempts))
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from gridledger.common import material
 from gridledger.ops import cryptogen, genesis
 from gridledger.ops.netconfig import NetworkConfigError, NetworkDefinition, load_network
 
@@ -59,7 +58,7 @@ def channel_genesis(
     definition = read_network(network)
     try:
         config = genesis.build_channel_config(definition, crypto, host=host)
-        admin = material.load_admin(crypto, definition.orderer_org.msp_id)
+        admin = genesis.signer(definition, crypto)
     except FileNotFoundError as exc:
         err.print(f"[red]missing crypto material:[/red] {exc.filename}\n"
                   f"run `gridledger crypto generate --network {network} --out {crypto}` first")

@@ -28,7 +28,7 @@ def members_of(network: NetworkDefinition) -> list[MemberSpec]:
     local_hosts = ("localhost", "127.0.0.1")
     specs = [MemberSpec(msp_id, node.name, role, (node.name, *local_hosts)) for msp_id, role, node in
              network.all_nodes()]
-    for msp_id in [network.orderer_org.msp_id, *network.peer_msp_ids]:
+    for msp_id in network.msp_ids:
         specs.append(MemberSpec(msp_id, ADMIN, "admin", local_hosts))
     for org in network.peer_orgs:
         specs += [MemberSpec(org.msp_id, client, "client", local_hosts) for client in org.clients]
@@ -63,7 +63,7 @@ def generate(network: NetworkDefinition, out: Path, force: bool = False) -> list
     """Create whatever material is missing (everything with `force`); return the files written."""
     written: list[Path] = []
     cas: dict[str, tuple[msp.KeyPair, msp.KeyPair, bool]] = {}
-    for msp_id in [network.orderer_org.msp_id, *network.peer_msp_ids]:
+    for msp_id in network.msp_ids:
         sign_ca, new_sign = _ca(out / msp_id / "ca", msp.new_signing_ca, msp_id, force)
         tls_ca, new_tls = _ca(out / msp_id / "tlsca", msp.new_tls_ca, msp_id, force)
         written += [out / msp_id / "ca" / "cert.pem"] * new_sign + [out / msp_id / "tlsca" / "cert.pem"] * new_tls

@@ -40,7 +40,7 @@ class NetworkClients:
     def __init__(self, network: NetworkDefinition, crypto_dir: Path) -> None:
         self.network = network
         self.crypto_dir = crypto_dir
-        self._trusted = [network.orderer_org.msp_id, *network.peer_msp_ids]
+        self._trusted = network.msp_ids
 
     def connect(self, peer: PeerRef, member: str = ADMIN) -> GatewayClient:
         material = load_member(self.crypto_dir, peer.msp_id, member, self._trusted)

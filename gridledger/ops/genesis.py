@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gridledger.common import hashing, msp
 from gridledger.common.channel import POLICY_NAMES
-from gridledger.common.material import load_identity, member_dir
+from gridledger.common.material import load_admin, load_identity, member_dir
 from gridledger.ops.netconfig import NetworkDefinition
 from gridledger.v1 import block_pb2, config_pb2, transaction_pb2
 
@@ -19,18 +19,18 @@ def build_channel_config(network: NetworkDefinition, crypto_dir: Path, host: str
     """The channel config for `network`, with org CAs from `crypto_dir`; consenters are reached at `host`
     (127.0.0.1 for local processes; None-like empty string means "by node name", as in containers)."""
     orgs = []
-    for msp_id in [network.orderer_org.msp_id, *network.peer_msp_ids]:
+    for msp_id in network.msp_ids:
         orgs.append(config_pb2.OrganizationConfig(
             msp_id=msp_id,
             root_cert=(crypto_dir / msp_id / "ca" / "cert.pem").read_bytes(),
             tls_root_cert=(crypto_dir / msp_id / "tlsca" / "cert.pem").read_bytes(),
         ))
     consenters = []
-    for node in network.orderer_org.orderers:
-        folder = member_dir(crypto_dir, network.orderer_org.msp_id, node.name)
+    for msp_id, node in network.orderer_nodes():
+        folder = member_dir(crypto_dir, msp_id, node.name)
         consenters.append(config_pb2.Consenter(
-            id=node.name, msp_id=network.orderer_org.msp_id, host=host or node.name, port=node.port,
-            identity=load_identity(crypto_dir, network.orderer_org.msp_id, node.name).serialized(),
+            id=node.name, msp_id=msp_id, host=host or node.name, port=node.port,
+            identity=load_identity(crypto_dir, msp_id, node.name).serialized(),
             tls_cert=(folder / "tls-cert.pem").read_bytes(),
         ))
     raft, bft = network.consensus.raft, network.consensus.bft
@@ -38,7 +38,7 @@ def build_channel_config(network: NetworkDefinition, crypto_dir: Path, host: str
         channel_id=network.channel,
         sequence=0,
         organizations=orgs,
-        orderer_orgs=[network.orderer_org.msp_id],
+        orderer_orgs=network.orderer_msp_ids,
         consensus=config_pb2.ConsensusConfig(
             type=network.consensus.type,
             consenters=consenters,
@@ -48,6 +48,17 @@ def build_channel_config(network: NetworkDefinition, crypto_dir: Path, host: str
         batch=config_pb2.BatchConfig(**network.batch.model_dump()),
         policies={POLICY_NAMES[field]: getattr(network.policies, field) for field in POLICY_NAMES},
     )
+
+
+def signer(network: NetworkDefinition, crypto_dir: Path) -> msp.SigningIdentity:
+    """Who signs the genesis block: the admin of the first orderer organisation (nodes accept the admin of any
+    orderer organisation the config lists)."""
+    return load_admin(crypto_dir, network.orderer_msp_ids[0])
+
+
+def make_genesis(network: NetworkDefinition, crypto_dir: Path, host: str = "127.0.0.1") -> block_pb2.Block:
+    """The genesis block of `network` (build_channel_config's `host`), signed by `signer`."""
+    return genesis_block(build_channel_config(network, crypto_dir, host), signer(network, crypto_dir))
 
 
 def genesis_block(config: config_pb2.ChannelConfig, admin: msp.SigningIdentity) -> block_pb2.Block:

@@ -25,13 +25,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridledger.common import material
 from gridledger.common.nodeconfig import Endpoint, NodeConfig
 from gridledger.ops import cryptogen, genesis
-from gridledger.ops.netconfig import NetworkDefinition, load_network
+from gridledger.ops.netconfig import NetworkDefinition, Node, load_network
 
 DEFAULT_DATA_DIR = Path(".gridledger")
 HOST = "127.0.0.1"
@@ -114,23 +114,17 @@ class LocalNetwork:
         marker.write_text(json.dumps({"network_file": str(network_file.resolve())}))
         cryptogen.generate(network, self.crypto_dir)
         if not self.genesis_path.exists():
-            config = genesis.build_channel_config(network, self.crypto_dir, host=HOST)
-            admin = material.load_admin(self.crypto_dir, network.orderer_org.msp_id)
-            self.genesis_path.write_bytes(genesis.genesis_block(config, admin).SerializeToString())
+            self.genesis_path.write_bytes(genesis.make_genesis(network, self.crypto_dir, HOST).SerializeToString())
         for config in self.node_configs(network):
             config.save(self.node_dir(config.name) / "node.json")
         return network
 
     def node_configs(self, network: NetworkDefinition) -> list[NodeConfig]:
-        orgs = [network.orderer_org.msp_id, *network.peer_msp_ids]
-        orderers = [Endpoint(name=n.name, msp_id=network.orderer_org.msp_id, address=f"{HOST}:{n.port}",
-                             role="orderer") for n in network.orderer_org.orderers]
-        peers = [Endpoint(name=n.name, msp_id=org.msp_id, address=f"{HOST}:{n.port}")
-                 for org in network.peer_orgs for n in org.peers]
+        orderers, peers = endpoints(network, lambda node: HOST)
         return [NodeConfig(name=node.name, msp_id=msp_id, role=role, crypto_dir=self.crypto_dir,
                            genesis_block=self.genesis_path, data_dir=self.node_dir(node.name) / "data",
                            listen_host=HOST, port=node.port, operations_port=node.operations_port,
-                           orderers=orderers, peers=peers, trusted_orgs=orgs)
+                           orderers=orderers, peers=peers, trusted_orgs=network.msp_ids)
                 for msp_id, role, node in network.all_nodes()]
 
     # ----- processes -----
@@ -310,6 +304,15 @@ class LocalNetwork:
         if not path.exists():
             raise NetworkError(f"no log for node {name!r} in {self.data_dir}")
         return path
+
+
+def endpoints(network: NetworkDefinition, host: Callable[[Node], str]) -> tuple[list[Endpoint], list[Endpoint]]:
+    """(orderers, peers) as node configs list them, each with its own org, reached at `host(node)`:port."""
+    orderers = [Endpoint(name=n.name, msp_id=msp_id, address=f"{host(n)}:{n.port}", role="orderer")
+                for msp_id, n in network.orderer_nodes()]
+    peers = [Endpoint(name=n.name, msp_id=org.msp_id, address=f"{host(n)}:{n.port}")
+             for org in network.peer_orgs for n in org.peers]
+    return orderers, peers
 
 
 def _health(url: str) -> dict | None:

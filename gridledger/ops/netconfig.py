@@ -95,9 +95,15 @@ class ChaincodeSpec(_Strict):
 
 
 class NetworkDefinition(_Strict):
+    """A whole network. The ordering service is `orderer_org` (one organisation) or `orderer_orgs` (several, as BFT
+    orderers of different operators are); exactly one of the two is given. Callers read it through
+    `all_orderer_orgs`, `orderer_msp_ids` and `orderer_nodes()`, which do not care which form was used."""
+
     name: str = Field(pattern=NAME)
     channel: str = Field(default="energy", pattern=NAME)
-    orderer_org: OrdererOrg
+    orderer_org: OrdererOrg | None = Field(default=None, description="the orderer organisation (or orderer_orgs)")
+    orderer_orgs: list[OrdererOrg] | None = Field(default=None, min_length=1,
+                                                  description="several orderer organisations (or orderer_org)")
     peer_orgs: list[PeerOrg] = Field(min_length=1)
     consensus: Consensus
     batch: Batch = Batch()
@@ -105,23 +111,44 @@ class NetworkDefinition(_Strict):
     chaincodes: list[ChaincodeSpec] = Field(default_factory=list)
 
     @property
+    def all_orderer_orgs(self) -> list[OrdererOrg]:
+        """Every orderer organisation, in definition order, whichever of `orderer_org`/`orderer_orgs` was given."""
+        return list(self.orderer_orgs) if self.orderer_orgs else [self.orderer_org] if self.orderer_org else []
+
+    @property
+    def orderer_msp_ids(self) -> list[str]:
+        return [org.msp_id for org in self.all_orderer_orgs]
+
+    @property
     def peer_msp_ids(self) -> list[str]:
         return [org.msp_id for org in self.peer_orgs]
 
+    @property
+    def msp_ids(self) -> list[str]:
+        """Every organisation, orderer orgs first: the orgs whose TLS CAs nodes and clients trust."""
+        return [*self.orderer_msp_ids, *self.peer_msp_ids]
+
+    def orderer_nodes(self) -> list[tuple[str, Node]]:
+        """(msp_id, node) for every orderer, each with its own organisation."""
+        return [(org.msp_id, node) for org in self.all_orderer_orgs for node in org.orderers]
+
     def all_nodes(self) -> list[tuple[str, str, Node]]:
         """(msp_id, role, node) for every orderer and peer."""
-        nodes = [(self.orderer_org.msp_id, "orderer", n) for n in self.orderer_org.orderers]
+        nodes = [(msp_id, "orderer", node) for msp_id, node in self.orderer_nodes()]
         nodes += [(org.msp_id, "peer", n) for org in self.peer_orgs for n in org.peers]
         return nodes
 
     @model_validator(mode="after")
     def _consistent(self) -> NetworkDefinition:
-        msp_ids = [self.orderer_org.msp_id, *self.peer_msp_ids]
-        _unique("organisation msp_id", msp_ids)
+        if (self.orderer_org is None) == (self.orderer_orgs is None):
+            given = "both" if self.orderer_org is not None else "neither"
+            raise ValueError(f"give exactly one of orderer_org (one orderer organisation) and orderer_orgs (a list "
+                             f"of them), found {given}")
+        _unique("organisation msp_id", self.msp_ids)
         nodes = self.all_nodes()
         _unique("node name", [n.name for _, _, n in nodes])
         _unique("port", [p for _, _, n in nodes for p in (n.port, n.operations_port) if p is not None])
-        count = len(self.orderer_org.orderers)
+        count = len(self.orderer_nodes())
         kind = self.consensus.type
         if kind == "solo" and count != 1:
             raise ValueError(f"consensus 'solo' needs exactly 1 orderer, found {count}")

@@ -99,7 +99,7 @@ def test_sweeps_derive_checked_networks() -> None:
     assert derive(base, sweep=("endorsement", "OR('Org1MSP.peer', 'Org2MSP.peer')")).policies.endorsement.startswith(
         "OR")
     moved = derive(base, free_ports=True)
-    assert moved.orderer_org.orderers[0].port != base.orderer_org.orderers[0].port
+    assert moved.orderer_nodes()[0][1].port != base.orderer_nodes()[0][1].port
     with pytest.raises(BenchConfigError):
         parse_sweep("colour=red")
     with pytest.raises(ValueError):

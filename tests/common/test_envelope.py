@@ -26,7 +26,7 @@ def context(raft_crypto: tuple[Path, Path]) -> ChannelContext:
     network_file, crypto = raft_crypto
     network = load_network(network_file)
     config = genesis.build_channel_config(network, crypto)
-    block = genesis.genesis_block(config, material.load_admin(crypto, network.orderer_org.msp_id))
+    block = genesis.genesis_block(config, material.load_admin(crypto, network.orderer_msp_ids[0]))
     return ChannelContext.from_config(config_from_block(block))
 
 

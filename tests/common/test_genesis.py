@@ -59,7 +59,7 @@ def make_genesis(raft_crypto: tuple[Path, Path]) -> block_pb2.Block:
     network_file, crypto = raft_crypto
     network = load_network(network_file)
     config = genesis.build_channel_config(network, crypto)
-    return genesis.genesis_block(config, material.load_admin(crypto, network.orderer_org.msp_id))
+    return genesis.genesis_block(config, genesis.signer(network, crypto))
 
 
 def test_genesis_round_trip(raft_crypto: tuple[Path, Path]) -> None:

@@ -50,7 +50,8 @@ def free_ports(count: int) -> list[int]:
 def with_free_ports(source: Path, target: Path) -> Path:
     """A copy of a network definition whose nodes listen on free ports (parallel runs never collide)."""
     definition = yaml.safe_load(source.read_text())
-    nodes = definition["orderer_org"]["orderers"] + [p for org in definition["peer_orgs"] for p in org["peers"]]
+    orderers = [n for org in definition.get("orderer_orgs") or [definition["orderer_org"]] for n in org["orderers"]]
+    nodes = orderers + [p for org in definition["peer_orgs"] for p in org["peers"]]
     ports = iter(free_ports(2 * len(nodes)))
     for node in nodes:
         node["port"], node["operations_port"] = next(ports), next(ports)

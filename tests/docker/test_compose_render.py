@@ -17,6 +17,7 @@ from gridledger.v1 import block_pb2
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = REPO / "deploy" / "networks" / "default.yaml"
+BFT = REPO / "deploy" / "networks" / "bft.yaml"
 SOLO_2X2 = Path(__file__).resolve().parent / "solo-2x2.yaml"
 REGENERATE = ".venv/bin/python -m gridledger.ops.docker render --network deploy/networks/default.yaml " \
              "--out docker-compose.yml"
@@ -37,7 +38,7 @@ def test_the_documented_command_renders_the_committed_file(monkeypatch: pytest.M
     assert capsys.readouterr().out == (REPO / "docker-compose.yml").read_text()
 
 
-@pytest.mark.parametrize("network_file", [DEFAULT, SOLO_2X2], ids=["default", "solo-2x2"])
+@pytest.mark.parametrize("network_file", [DEFAULT, SOLO_2X2, BFT], ids=["default", "solo-2x2", "bft"])
 def test_one_hardened_service_per_node(network_file: Path) -> None:
     network = load_network(network_file)
     project = yaml.safe_load(render(network, "./nodes", str(network_file)))
@@ -45,9 +46,10 @@ def test_one_hardened_service_per_node(network_file: Path) -> None:
     rest = [f"rest-{m.lower()}" for m in network.peer_msp_ids]
     assert list(project["services"]) == [node.name for _, _, node in nodes] + rest
     assert set(project["volumes"]) == {f"{name}-data" for name in [n.name for _, _, n in nodes] + rest}
-    for _msp_id, role, node in nodes:
+    for msp_id, role, node in nodes:
         service = project["services"][node.name]
         assert service["command"] == [role]
+        assert service["labels"]["org.gridledger.org"] == msp_id
         assert service["image"] == "${GRIDLEDGER_IMAGE:-gridledger:latest}"
         assert service["restart"] == "unless-stopped"
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
@@ -58,7 +60,7 @@ def test_one_hardened_service_per_node(network_file: Path) -> None:
         test = service["healthcheck"]["test"]
         assert test[:2] == ["CMD", "python"] and f"127.0.0.1:{node.operations_port}/healthz" in test[-1]
         if role == "peer":
-            assert service["depends_on"] == [o.name for o in network.orderer_org.orderers]
+            assert service["depends_on"] == [o.name for _, o in network.orderer_nodes()]
 
 
 @pytest.mark.parametrize("network_file", [DEFAULT, SOLO_2X2], ids=["default", "solo-2x2"])
@@ -159,3 +161,21 @@ def test_prepare_records_the_project_and_checks_a_given_compose_file(tmp_path: P
     good = tmp_path / "good.yml"
     good.write_text(render(load_network(SOLO_2X2), "data/containers/nodes", "anything"))
     assert docker.prepare(SOLO_2X2, compose_file=good).compose_file == good.resolve()
+
+
+def test_prepare_for_orderers_of_several_orgs(tmp_path: Path) -> None:
+    """bft.yaml: every orderer's folder holds its own org's keys and every org's TLS CA; the genesis block lists
+    each consenter, by service name, with its own org."""
+    network, layout = prepare(BFT, tmp_path / "data")
+    config = config_from_block(block_pb2.Block.FromString(layout.genesis_path.read_bytes()))
+    assert [(c.id, c.msp_id, c.host) for c in config.consensus.consenters] == \
+        [(n.name, m, n.name) for m, n in network.orderer_nodes()]
+    assert list(config.orderer_orgs) == network.orderer_msp_ids
+    for msp_id, node in network.orderer_nodes():
+        folder = layout.node_dir(node.name)
+        assert sorted(p.parent.parent.name for p in folder.glob("crypto/*/tlsca/cert.pem")) == sorted(network.msp_ids)
+        assert [p.name for p in folder.glob("crypto/*/members/*")] == [node.name]
+        assert (folder / "crypto" / msp_id / "members" / node.name / "tls-key.pem").exists()
+    node = json.loads((layout.node_dir("peer0-org1") / "node.json").read_text())
+    assert [(e["name"], e["msp_id"], e["address"]) for e in node["orderers"]] == \
+        [(n.name, m, f"{n.name}:{n.port}") for m, n in network.orderer_nodes()]

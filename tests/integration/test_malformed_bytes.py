@@ -31,7 +31,7 @@ def dev_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ItNe
         tls = load_member(crypto, "Org1MSP", "user1", ["OrdererMSP", "Org1MSP"]).tls
         definition = net.clients.network
         peer = sync_channel(f"127.0.0.1:{definition.peer_orgs[0].peers[0].port}", tls)
-        orderer = sync_channel(f"127.0.0.1:{definition.orderer_org.orderers[0].port}", tls)
+        orderer = sync_channel(f"127.0.0.1:{definition.orderer_nodes()[0][1].port}", tls)
         yield net, peer, orderer
         peer.close()
         orderer.close()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 def raft_leader(net: ItNetwork) -> str | None:
-    for node in net.clients.network.orderer_org.orderers:
+    for _, node in net.clients.network.orderer_nodes():
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{node.operations_port}/metrics", timeout=2) as reply:
                 text = reply.read().decode()

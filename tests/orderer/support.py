@@ -47,7 +47,7 @@ def make_genesis(crypto: Path, consensus: str = "solo", batch_timeout_ms: int = 
     config.batch.preferred_max_bytes = PREFERRED_MAX_BYTES
     config.batch.absolute_max_bytes = ABSOLUTE_MAX_BYTES
     config.batch.batch_timeout_ms = batch_timeout_ms
-    return genesis.genesis_block(config, material.load_admin(crypto, network.orderer_org.msp_id))
+    return genesis.genesis_block(config, material.load_admin(crypto, network.orderer_msp_ids[0]))
 
 
 def write_node_config(folder: Path, crypto: Path, genesis_block: block_pb2.Block, *, port: int = 0,

@@ -26,7 +26,7 @@ def genesis_block(raft_crypto: tuple[Path, Path]) -> block_pb2.Block:
     network_file, crypto = raft_crypto
     network = load_network(network_file)
     config = genesis.build_channel_config(network, crypto)
-    return genesis.genesis_block(config, material.load_admin(crypto, network.orderer_org.msp_id))
+    return genesis.genesis_block(config, material.load_admin(crypto, network.orderer_msp_ids[0]))
 
 
 @pytest.fixture

@@ -122,15 +122,14 @@ class InMemoryChannel:
     def __init__(self, network: NetworkDefinition, crypto: Path, folder: Path) -> None:
         self.network = network
         self.crypto = crypto
-        orderer_org = network.orderer_org.msp_id
         config = genesis.build_channel_config(network, crypto)
         genesis_path = folder / "genesis.block"
         folder.mkdir(parents=True, exist_ok=True)
-        genesis_path.write_bytes(genesis.genesis_block(config, load_admin(crypto, orderer_org)).SerializeToString())
+        genesis_path.write_bytes(genesis.genesis_block(config, genesis.signer(network, crypto)).SerializeToString())
         first_peer = network.peer_orgs[0].peers[0].name
         node = NodeConfig(name=first_peer, msp_id=network.peer_orgs[0].msp_id, role="peer", crypto_dir=crypto,
                           genesis_block=genesis_path, data_dir=folder, port=0,
-                          trusted_orgs=[orderer_org, *network.peer_msp_ids])
+                          trusted_orgs=network.msp_ids)
         self.ledger = open_ledger(node)
         self.context = ChannelContext.from_config(config_from_block(self.ledger.get_block(0)))
         self.committer = Committer(self.context, self.ledger, PeerMetrics(lambda: self.ledger.height))
@@ -143,7 +142,7 @@ class InMemoryChannel:
                 self.endorsers[spec.name] = Endorser(self.context, self.ledger, self.identity(msp_id, spec.name),
                                                      runtime)
                 self.peer_org[spec.name] = msp_id
-        self.orderers = [spec.name for spec in network.orderer_org.orderers]
+        self.orderers = [spec.name for _, spec in network.orderer_nodes()]
 
     def close(self) -> None:
         self.ledger.close()
@@ -157,7 +156,8 @@ class InMemoryChannel:
         return self.identity(msp_id, "user1")
 
     def orderer(self, name: str | None = None) -> SigningIdentity:
-        return self.identity(self.network.orderer_org.msp_id, name or self.orderers[0])
+        name = name or self.orderers[0]
+        return self.identity(next(m for m, n in self.network.orderer_nodes() if n.name == name), name)
 
     def peers_of(self, msp_id: str) -> list[str]:
         return [name for name, org in self.peer_org.items() if org == msp_id]

@@ -112,7 +112,7 @@ def _signed_by_a_peer(channel: InMemoryChannel, envelopes: list[bytes]) -> block
 
 def _signed_by_the_orderer_org_admin(channel: InMemoryChannel, envelopes: list[bytes]) -> block_pb2.Block:
     """A valid identity of the orderer org, but not one of the channel's consenters."""
-    return channel.next_block(envelopes, load_admin(channel.crypto, channel.network.orderer_org.msp_id))
+    return channel.next_block(envelopes, load_admin(channel.crypto, channel.network.orderer_msp_ids[0]))
 
 
 def _signature_claims_another_consenter(channel: InMemoryChannel, envelopes: list[bytes]) -> block_pb2.Block:

@@ -29,7 +29,7 @@ class SmallNetwork:
 
     def member(self, msp_id: str = "Org1MSP", name: str = "user1") -> MemberMaterial:
         network = self.clients.network
-        return load_member(self.local.crypto_dir, msp_id, name, [network.orderer_org.msp_id, *network.peer_msp_ids])
+        return load_member(self.local.crypto_dir, msp_id, name, network.msp_ids)
 
     def peer_address(self, msp_id: str = "Org1MSP") -> str:
         return self.clients.first_peer(msp_id).address

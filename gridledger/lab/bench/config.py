@@ -151,7 +151,8 @@ SWEEPS: dict[str, Callable[[dict[str, Any], str], None]] = {
 
 def with_free_ports(data: dict[str, Any]) -> None:
     """Move every node to free loopback ports (tests, and running beside another network on the same ports)."""
-    for node in [*data["orderer_org"]["orderers"], *(p for org in data["peer_orgs"] for p in org["peers"])]:
+    orderers = [n for org in data.get("orderer_orgs") or [data["orderer_org"]] for n in org["orderers"]]
+    for node in [*orderers, *(p for org in data["peer_orgs"] for p in org["peers"])]:
         node["port"] = free_port()
         if node.get("operations_port"):
             node["operations_port"] = free_port()

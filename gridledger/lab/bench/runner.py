@@ -68,7 +68,7 @@ class RoundOutput:
 
 def topology(network: NetworkDefinition, runtime: str) -> dict[str, object]:
     return {"name": network.name, "runtime": runtime, "consensus": network.consensus.type,
-            "orderers": len(network.orderer_org.orderers), "peer_orgs": len(network.peer_orgs),
+            "orderers": len(network.orderer_nodes()), "peer_orgs": len(network.peer_orgs),
             "peers": sum(len(org.peers) for org in network.peer_orgs), "channel": network.channel,
             "endorsement_policy": network.policies.endorsement, "batch": network.batch.model_dump()}
 
@@ -76,7 +76,7 @@ def topology(network: NetworkDefinition, runtime: str) -> dict[str, object]:
 def worker_configs(network: NetworkDefinition, crypto_dir: Path, count: int, run_id: str) -> list[WorkerConfig]:
     """Worker i connects to peer i mod P (so gateways share the load) as its org's first client."""
     peers = peers_of(network)
-    trusted = (network.orderer_org.msp_id, *network.peer_msp_ids)
+    trusted = tuple(network.msp_ids)
     clients = {org.msp_id: org.clients[0] for org in network.peer_orgs}
     return [WorkerConfig(i, peers[i % len(peers)].address, peers[i % len(peers)].msp_id,
                          clients[peers[i % len(peers)].msp_id], crypto_dir, trusted, network.channel, run_id)
@@ -197,7 +197,7 @@ async def run_network(run: NetworkRun, rounds: Sequence[RoundSpec], cost: crypto
         first = peers_of(run.network)[0]
         org = next(o for o in run.network.peer_orgs if o.msp_id == first.msp_id)
         material = load_member(run.nodes.crypto_dir, first.msp_id, org.clients[0],
-                               [run.network.orderer_org.msp_id, *run.network.peer_msp_ids])
+                               run.network.msp_ids)
         async with await Gateway.connect(first.address, material.identity, material.tls) as gateway:
             listener = BlockListener(gateway.network(run.network.channel))
             listener.start()

@@ -119,7 +119,7 @@ class MarketSession:
         self.market_id = spec.name.replace(".", "-")
         self.orgs = list(network.peer_msp_ids)
         self.utility = self.orgs[0]
-        self._trusted = [network.orderer_org.msp_id, *self.orgs]
+        self._trusted = network.msp_ids
 
     # ----- connections -----
 

@@ -31,12 +31,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridledger.common.material import load_admin, member_dir
-from gridledger.common.nodeconfig import Endpoint, NodeConfig
+from gridledger.common.material import member_dir
+from gridledger.common.nodeconfig import NodeConfig
 from gridledger.ops import cryptogen
 from gridledger.ops.docker.render import CONFIG_DIR, DATA_DIR, REST_NETWORK_FILE, rest_service_name
-from gridledger.ops.genesis import build_channel_config, genesis_block
-from gridledger.ops.localnet import NetworkError
+from gridledger.ops.genesis import make_genesis
+from gridledger.ops.localnet import NetworkError, endpoints
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 
 LISTEN_HOST = "0.0.0.0"
@@ -85,16 +85,12 @@ class Layout:
 
 def container_node_configs(network: NetworkDefinition) -> list[NodeConfig]:
     """Every node's config as its container sees it: fixed container paths, every endpoint by service name."""
-    orgs = [network.orderer_org.msp_id, *network.peer_msp_ids]
-    orderers = [Endpoint(name=n.name, msp_id=network.orderer_org.msp_id, address=f"{n.name}:{n.port}",
-                         role="orderer") for n in network.orderer_org.orderers]
-    peers = [Endpoint(name=n.name, msp_id=org.msp_id, address=f"{n.name}:{n.port}")
-             for org in network.peer_orgs for n in org.peers]
+    orderers, peers = endpoints(network, lambda node: node.name)
     config_dir = Path(CONFIG_DIR)
     return [NodeConfig(name=node.name, msp_id=msp_id, role=role, crypto_dir=config_dir / "crypto",
                        genesis_block=config_dir / "genesis.block", data_dir=Path(DATA_DIR), listen_host=LISTEN_HOST,
                        port=node.port, operations_port=node.operations_port, orderers=orderers, peers=peers,
-                       trusted_orgs=orgs)
+                       trusted_orgs=network.msp_ids)
             for msp_id, role, node in network.all_nodes()]
 
 
@@ -120,9 +116,7 @@ def prepare(network_file: Path, data_dir: Path) -> tuple[NetworkDefinition, Layo
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o700)
     if not layout.genesis_path.exists():
-        config = build_channel_config(network, layout.crypto_dir, host="")
-        admin = load_admin(layout.crypto_dir, network.orderer_org.msp_id)
-        _sync(layout.genesis_path, genesis_block(config, admin).SerializeToString(), 0o644)
+        _sync(layout.genesis_path, make_genesis(network, layout.crypto_dir, host="").SerializeToString(), 0o644)
     genesis = layout.genesis_path.read_bytes()
     for config in container_node_configs(network):
         write_node_folder(layout, config, genesis)
@@ -159,7 +153,7 @@ def write_rest_folder(layout: Layout, network: NetworkDefinition, msp_id: str, d
     for name in ("cert.pem", "key.pem"):
         _sync(folder / "crypto" / msp_id / "ca" / name, (layout.crypto_dir / msp_id / "ca" / name).read_bytes(),
               0o644)
-    for org in [network.orderer_org.msp_id, *network.peer_msp_ids]:
+    for org in network.msp_ids:
         _sync(folder / "crypto" / org / "tlsca" / "cert.pem",
               (layout.crypto_dir / org / "tlsca" / "cert.pem").read_bytes(), 0o644)
     for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:

@@ -134,7 +134,7 @@ def rest_services(network: NetworkDefinition, material_dir: str) -> dict[str, di
 
 def render_project(network: NetworkDefinition, material_dir: str) -> dict[str, Any]:
     """The compose project as a mapping; `material_dir` holds one folder per node (made by material.prepare)."""
-    orderers = [n.name for n in network.orderer_org.orderers]
+    orderers = [n.name for _, n in network.orderer_nodes()]
     services: dict[str, Any] = {}
     for msp_id, role, node in network.all_nodes():
         services[node.name] = node_service(role, msp_id, node, material_dir, orderers if role == "peer" else [])

@@ -59,7 +59,7 @@ class RestBackend:
         self.peer_name = peer.name
         self.peer_address = config.peer_address or f"127.0.0.1:{peer.port}"
         self.channel_id = self.network_definition.channel
-        trusted = [self.network_definition.orderer_org.msp_id, *self.network_definition.peer_msp_ids]
+        trusted = self.network_definition.msp_ids
         self._material = load_member(config.crypto_dir, config.msp_id, config.identity, trusted)
         self.users = UserStore(config.state_dir)
         self.wallet = FileWallet(config.state_dir / "wallet", read_passphrase(config.state_dir,

@@ -94,9 +94,9 @@ class RaftCluster:
         genesis_path = folder / "genesis.block"
         genesis_path.write_bytes(genesis.SerializeToString())
         endpoints = [Endpoint(name=o.name, msp_id="OrdererMSP", address=f"127.0.0.1:{o.port}", role="orderer")
-                     for o in network.orderer_org.orderers]
+                     for _, o in network.orderer_nodes()]
         cluster = cls(folder, crypto, network, genesis)
-        for orderer in network.orderer_org.orderers:
+        for _, orderer in network.orderer_nodes():
             node_folder = folder / orderer.name
             config_path = node_folder / "node.json"
             NodeConfig(name=orderer.name, msp_id="OrdererMSP", role="orderer", crypto_dir=crypto,
@@ -161,7 +161,7 @@ class RaftCluster:
 
     def address(self, name: str) -> str:
         """The orderer's fixed gRPC address (the consenter address in the genesis block)."""
-        return next(f"127.0.0.1:{o.port}" for o in self.network.orderer_org.orderers if o.name == name)
+        return next(f"127.0.0.1:{o.port}" for _, o in self.network.orderer_nodes() if o.name == name)
 
 
 class Load:
