@@ -1,5 +1,6 @@
 """The gridledger Python SDK: Gateway -> Network -> Contract over a peer's gateway, with typed errors, bounded
-retries, commit-status and event streams, wallets, offline signing, and a blocking wrapper (sync.py).
+retries, commit-status and event streams, wallets, offline signing, a blocking wrapper (sync.py), and connecting
+from a local network's data folder (local.py: `Gateway.connect_local`).
 """
 
 from gridledger.sdk.errors import (
@@ -34,6 +35,7 @@ from gridledger.sdk.errors import (
 )
 from gridledger.sdk.events import BlockEvent, ChaincodeEvent, CommitStatus, TransactionStatus
 from gridledger.sdk.gateway import NO_RETRY, Contract, Gateway, Network, RetryPolicy
+from gridledger.sdk.local import LocalMember, LocalNetworkError, LocalProfile, local_member, read_local_profile
 from gridledger.sdk.sync import SyncContract, SyncGateway, SyncNetwork
 from gridledger.sdk.transport import GatewayClient, SubmitResult
 from gridledger.sdk.wallet import FileWallet, InMemoryWallet, Wallet, WalletIdentity
@@ -66,6 +68,9 @@ __all__ = [
     "IllegalWriteset",
     "InMemoryWallet",
     "InvalidArgument",
+    "LocalMember",
+    "LocalNetworkError",
+    "LocalProfile",
     "MvccReadConflict",
     "Network",
     "NotFound",
@@ -85,4 +90,6 @@ __all__ = [
     "WalletError",
     "WalletIdentity",
     "WrongPassphrase",
+    "local_member",
+    "read_local_profile",
 ]

@@ -19,6 +19,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 
 import grpc
 
@@ -27,6 +28,7 @@ from gridledger.common.grpcutil import TlsMaterial, aio_channel
 from gridledger.common.msp import SigningIdentity
 from gridledger.sdk import errors
 from gridledger.sdk.events import BlockEvent, ChaincodeEvent, CommitStatus, block_event
+from gridledger.sdk.local import DEFAULT_DATA_DIR, local_member
 from gridledger.sdk.stream import GatewayStream
 from gridledger.sdk.transport import GatewayClient, SubmitResult
 from gridledger.v1 import block_pb2, peer_pb2, peer_pb2_grpc, transaction_pb2
@@ -119,7 +121,8 @@ class Gateway:
 
     def __init__(self, address: str, identity: SigningIdentity, tls: TlsMaterial | None = None, *,
                  server_name: str | None = None, retry: RetryPolicy | None = None, stream_threshold: int = 4,
-                 timeout: float = 60.0, _connection: _Connection | None = None) -> None:
+                 timeout: float = 60.0, channel: str | None = None,
+                 _connection: _Connection | None = None) -> None:
         if _connection is None:
             if tls is None:
                 raise ValueError("Gateway needs the TLS material to connect with (mutual TLS)")
@@ -134,6 +137,7 @@ class Gateway:
         self.retry = retry or RetryPolicy()
         self.stream_threshold = stream_threshold
         self.timeout = timeout
+        self.channel = channel  # what network() opens without a channel id (connect_local sets it)
         self._networks: dict[str, Network] = {}
 
     @classmethod
@@ -152,6 +156,17 @@ class Gateway:
                                          "do both sides trust each other's TLS CA?)", "connect") from None
         return gateway
 
+    @classmethod
+    async def connect_local(cls, data_dir: Path | str = DEFAULT_DATA_DIR, org: str | None = None,
+                            user: str | None = None, **options) -> Gateway:
+        """Connect as `user` of `org` to the org's first peer of the network in `data_dir` (what `gridledger network
+        up --data-dir` made; default ./.gridledger): the address, identity, TLS material and channel come from the
+        folder. `org` defaults to the first peer organisation, `user` to its first client. `network()` then opens
+        the network's channel. Options as for `connect`; LocalNetworkError says what is missing."""
+        member = local_member(data_dir, org, user)
+        options.setdefault("channel", member.channel)
+        return await cls.connect(member.peer.address, member.material.identity, member.material.tls, **options)
+
     @property
     def address(self) -> str:
         return self._connection.address
@@ -164,9 +179,13 @@ class Gateway:
     def with_identity(self, identity: SigningIdentity) -> Gateway:
         """A gateway for another identity over the same connection and stream (closing it closes nothing)."""
         return Gateway(self.address, identity, retry=self.retry, stream_threshold=self.stream_threshold,
-                       timeout=self.timeout, _connection=self._connection)
+                       timeout=self.timeout, channel=self.channel, _connection=self._connection)
 
-    def network(self, channel_id: str) -> Network:
+    def network(self, channel_id: str | None = None) -> Network:
+        """A channel's view; without `channel_id`, the channel the gateway was connected for (connect_local)."""
+        channel_id = channel_id or self.channel
+        if channel_id is None:
+            raise ValueError("name the channel: network(channel_id) (only connect_local knows it by itself)")
         if channel_id not in self._networks:
             self._networks[channel_id] = Network(self, channel_id)
         return self._networks[channel_id]

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from gridledger.common.grpcutil import TlsMaterial
 from gridledger.common.msp import SigningIdentity
 from gridledger.sdk.events import BlockEvent, ChaincodeEvent, CommitStatus
 from gridledger.sdk.gateway import Arg, Contract, Gateway, Network, RetryCallback, RetryPolicy
+from gridledger.sdk.local import DEFAULT_DATA_DIR
 from gridledger.sdk.transport import SubmitResult
 
 
@@ -95,17 +97,27 @@ class SyncGateway:
         self.gateway = gateway
 
     @classmethod
-    def connect(cls, address: str, identity: SigningIdentity, tls: TlsMaterial, **options) -> SyncGateway:
-        """As Gateway.connect (same options), on a private event loop."""
+    def _started(cls, connecting: Callable[[], Coroutine[Any, Any, Gateway]]) -> SyncGateway:
         runner = _LoopThread()
         try:
-            gateway = runner.run(Gateway.connect(address, identity, tls, **options))
+            gateway = runner.run(connecting())
         except BaseException:
             runner.stop()
             raise
         return cls(runner, gateway)
 
-    def network(self, channel_id: str) -> SyncNetwork:
+    @classmethod
+    def connect(cls, address: str, identity: SigningIdentity, tls: TlsMaterial, **options) -> SyncGateway:
+        """As Gateway.connect (same options), on a private event loop."""
+        return cls._started(lambda: Gateway.connect(address, identity, tls, **options))
+
+    @classmethod
+    def connect_local(cls, data_dir: Path | str = DEFAULT_DATA_DIR, org: str | None = None,
+                      user: str | None = None, **options) -> SyncGateway:
+        """As Gateway.connect_local (same arguments), on a private event loop."""
+        return cls._started(lambda: Gateway.connect_local(data_dir, org, user, **options))
+
+    def network(self, channel_id: str | None = None) -> SyncNetwork:
         return SyncNetwork(self._runner, self.gateway.network(channel_id))
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ import pytest
 from gridledger.sdk import (
     NO_RETRY,
     ChaincodeError,
+    Gateway,
     GridLedgerError,
     MvccReadConflict,
     NotFound,
@@ -152,3 +153,20 @@ def test_chaincode_events_filtered_by_name(sdk_network: SmallNetwork) -> None:
     [block] = statuses
     [mine] = [t for t in block.transactions if t.tx_id == first.tx_id]
     assert mine.valid and [e.name for e in mine.events] == ["alarm"]
+
+
+def test_connect_local_finds_peer_identity_tls_and_channel_in_the_data_folder(sdk_network: SmallNetwork) -> None:
+    data_dir = sdk_network.local.data_dir
+
+    async def scenario():
+        async with await Gateway.connect_local(data_dir, "Org2MSP", "user1") as gateway:
+            kv = gateway.network().contract("kv")  # the channel comes from the folder's network definition
+            put = await kv.submit("put", "local-key", "from-org2")
+            return gateway.address, gateway.identity.msp_id, put, await kv.evaluate("get", "local-key")
+
+    address, msp_id, put, value = asyncio.run(scenario())
+    assert (address, msp_id) == (sdk_network.peer_address("Org2MSP"), "Org2MSP")
+    assert put.code_name == "VALID" and value == b"from-org2"
+    with SyncGateway.connect_local(data_dir) as gateway:  # first peer org, its first client
+        assert gateway.gateway.identity.msp_id == "Org1MSP"
+        assert gateway.network().contract("kv").evaluate("get", "local-key") == b"from-org2"
