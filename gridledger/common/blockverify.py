@@ -39,10 +39,13 @@ class SignatureQuorum:
     def for_channel(cls, context: ChannelContext) -> SignatureQuorum:
         consensus = context.config.consensus
         if consensus.type == "bft":
-            n = len(consensus.consenters)
-            f = (n - 1) // 3
-            return cls(2 * f + 1)
+            return cls(bft_quorum(len(consensus.consenters)))
         return cls(1)
+
+
+def bft_quorum(consenters: int) -> int:
+    """2f+1 of n = 3f+1 (or more) consenters: any two such quorums share an honest consenter."""
+    return 2 * ((consenters - 1) // 3) + 1
 
 
 class BlockVerifier:

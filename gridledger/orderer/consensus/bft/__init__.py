@@ -1,0 +1,1 @@
+"""The BFT consenter: f Byzantine orderers out of 3f+1 (docs/bft.md)."""
