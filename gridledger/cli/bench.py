@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gridledger.cli.setup import console
+from gridledger.cli.output import JsonOption, console, err, print_json
+from gridledger.cli.setup import read_network
 from gridledger.lab.bench import crypto
 from gridledger.lab.bench.config import BenchConfigError, derive, load_rounds, parse_sweep, write_network
 from gridledger.lab.bench.machine import describe
@@ -22,7 +23,7 @@ from gridledger.lab.bench.nodes import DockerNodes, LocalNodes, Nodes
 from gridledger.lab.bench.output import SUMMARY, summary_row, write_csv, write_html, write_json
 from gridledger.lab.bench.runner import NetworkRun, RoundOutput, crypto_summary, network_bound, run_network
 from gridledger.lab.bench.runner import topology as describe_topology
-from gridledger.ops.netconfig import NetworkConfigError, NetworkDefinition, load_network
+from gridledger.ops.netconfig import NetworkConfigError, NetworkDefinition
 
 
 class RichProgress:
@@ -109,27 +110,29 @@ def bench(network: Path = typer.Option(..., "--network", help="network definitio
                                                           "batch_timeout_ms, max_message_count, peers or endorsement"),
           option: list[str] = typer.Option([], "--option", help="workload option key=value (repeatable)"),
           free_ports: bool = typer.Option(False, "--free-ports", help="move every node to free loopback ports"),
+          as_json: bool = JsonOption,
           ) -> None:
     """Run benchmark rounds and write results.json, rounds.csv and report.html into --out."""
     try:
-        base = load_network(network)
+        base = read_network(network)
         options = dict(item.split("=", 1) for item in option if "=" in item)
         specs = load_rounds(rounds, {"workload": workload, "rate_control": rate_control, "duration": duration,
                                      "workers": workers, "options": options})
         runs = plan_runs(base, parse_sweep(sweep) if sweep else None, out, local, free_ports)
     except (BenchConfigError, NetworkConfigError, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
 
+    shown = err if as_json else console  # with --json, stdout carries the JSON document only
     document: dict = {"tool": "gridledger bench", "command": " ".join(["gridledger", *sys.argv[1:]]),
                       "started_utc": datetime.now(UTC).isoformat(timespec="seconds"), "machine": describe()}
-    with console.status("measuring Ed25519 sign and verify (PyNaCl)..."):
+    with shown.status("measuring Ed25519 sign and verify (PyNaCl)..."):
         cost = crypto.measure()
     document["crypto_cost"] = crypto_summary(cost)
     document["runs"] = []
     outputs: list[list[RoundOutput]] = []
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), TextColumn("{task.fields[stats]}"))
-    with Progress(*columns, console=console) as progress:
+    with Progress(*columns, console=shown) as progress:
         reporter = RichProgress(progress)
         for run in runs:
             run_outputs = asyncio.run(run_network(run, specs, cost, reporter))
@@ -140,6 +143,10 @@ def bench(network: Path = typer.Option(..., "--network", help="network definitio
                                      "rounds": [o.result for o in run_outputs]})
     paths = [write_json(document, out / "results.json"), write_csv(document["runs"], out / "rounds.csv"),
              write_html(document, outputs, out / "report.html")]
-    # Logs and pipes get the whole table; a terminal shows what fits its width (all of it is in rounds.csv).
-    (console if console.is_terminal else Console(width=180)).print(results_table(document["runs"]))
-    console.print("wrote " + ", ".join(str(p) for p in paths))
+    if as_json:  # Caliper's columns per round, every one of them (results.json has everything)
+        print_json([{"network": run["label"], "round": result["label"],
+                     **dict(zip((header for header, _ in SUMMARY), summary_row(result), strict=True))}
+                    for run in document["runs"] for result in run["rounds"]])
+    else:
+        console.print(results_table(document["runs"]))
+    err.print("wrote " + ", ".join(str(p) for p in paths))

@@ -12,9 +12,8 @@ from rich.table import Table
 
 from gridledger.chaincode.package import package_chaincode
 from gridledger.cli.network import DataDir, fail
-from gridledger.cli.setup import console, err
+from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.common.envelope import EnvelopeError, open_stored
-from gridledger.common.material import load_member
 from gridledger.ops.deploy import (
     DeployError,
     NetworkClients,
@@ -29,7 +28,7 @@ from gridledger.ops.deploy import (
 from gridledger.ops.localnet import LocalNetwork, NetworkError
 from gridledger.ops.netconfig import NetworkConfigError
 from gridledger.ops.verify import verify_network
-from gridledger.sdk import Gateway, GridLedgerError, RetryPolicy, Unavailable
+from gridledger.sdk import Gateway, GridLedgerError, LocalNetworkError, RetryPolicy, Unavailable, local_member
 from gridledger.v1 import block_pb2
 
 chaincode_app = typer.Typer(help="Chaincode lifecycle.", no_args_is_help=True)
@@ -124,10 +123,13 @@ def approve_command(name: str = Name, version: str = Version, package_id: str = 
 
 @chaincode_app.command("readiness")
 def readiness_command(name: str = Name, version: str = Version, package_id: str = PackageId, policy: str = Policy,
-                      sequence: int = Sequence, data_dir: Path = DataDir) -> None:
+                      sequence: int = Sequence, data_dir: Path = DataDir, as_json: bool = JsonOption) -> None:
     """Which organisations approved a definition, and whether it can be committed."""
     clients = clients_for(data_dir)
     ready = run(readiness(clients, _definition_options(name, version, package_id, policy, sequence, clients)))
+    if as_json:
+        print_json(ready)
+        return
     table = Table("organisation", "approved")
     for org, ok in ready["approvals"].items():
         table.add_row(org, "[green]yes[/green]" if ok else "[red]no[/red]")
@@ -146,7 +148,7 @@ def commit_command(name: str = Name, version: str = Version, package_id: str = P
 
 
 @chaincode_app.command("list")
-def list_definitions(data_dir: Path = DataDir) -> None:
+def list_definitions(data_dir: Path = DataDir, as_json: bool = JsonOption) -> None:
     """Chaincode definitions committed on the channel."""
     clients = clients_for(data_dir)
 
@@ -154,24 +156,27 @@ def list_definitions(data_dir: Path = DataDir) -> None:
         async with clients.connect(clients.first_peer()) as client:
             return await client.evaluate("_lifecycle", "definitions")
 
+    definitions = json.loads(run(fetch()))
+    if as_json:
+        print_json(definitions)
+        return
     table = Table("name", "version", "sequence", "endorsement policy", "package hash")
-    for d in json.loads(run(fetch())):
+    for d in definitions:
         table.add_row(d["name"], d["version"], str(d["sequence"]), d["endorsement_policy"], d["package_hash"][:16])
     console.print(table)
 
 
-def _gateway_for(clients: NetworkClients, org: str | None, user: str | None, attempts: int):
-    """The SDK gateway of a client identity of `org`, connected to the org's first peer (a coroutine)."""
-    msp_id = org or clients.network.peer_msp_ids[0]
-    spec = next((o for o in clients.network.peer_orgs if o.msp_id == msp_id), None)
-    if spec is None:
-        raise fail(Exception(f"unknown org {msp_id}; the network has {', '.join(clients.network.peer_msp_ids)}"))
+def gateway_for(data_dir: Path, org: str | None, user: str | None, attempts: int):
+    """The SDK gateway of a client (or the admin) of `org`, connected to the org's first peer, for the network's
+    channel (a coroutine). An unknown org or user is refused here, naming the ones the network has."""
     if attempts < 1:
         raise fail(Exception("--max-attempts must be at least 1"))
-    peer = clients.first_peer(msp_id)
-    material = load_member(clients.crypto_dir, msp_id, user or spec.clients[0], clients.network.msp_ids)
-    return Gateway.connect(peer.address, material.identity, material.tls, wait_ready=None,
-                           retry=RetryPolicy(max_attempts=attempts))
+    try:
+        member = local_member(data_dir, org, user)
+    except LocalNetworkError as exc:
+        raise fail(exc) from None
+    return Gateway.connect(member.peer.address, member.material.identity, member.material.tls, wait_ready=None,
+                           retry=RetryPolicy(max_attempts=attempts), channel=member.channel)
 
 
 def _transient(pairs: list[str] | None) -> dict[str, bytes]:
@@ -194,12 +199,12 @@ def invoke(chaincode: str = typer.Argument(...), function: str = typer.Argument(
            args: list[str] = typer.Argument(None), org: str = Org, user: str = User,
            transient: list[str] = Transient, max_attempts: int = Attempts, data_dir: Path = DataDir) -> None:
     """Submit a transaction and wait for its commit; prints txid, block and validation code."""
-    clients = clients_for(data_dir)
     private = _transient(transient)
+    connecting = gateway_for(data_dir, org, user, max_attempts)
 
     async def submit():
-        async with await _gateway_for(clients, org, user, max_attempts) as gateway:
-            contract = gateway.network(clients.network.channel).contract(chaincode)
+        async with await connecting as gateway:
+            contract = gateway.network().contract(chaincode)
             return await contract.submit(function, *(args or []), transient=private)
 
     result = run(submit())
@@ -213,12 +218,12 @@ def query(chaincode: str = typer.Argument(...), function: str = typer.Argument(.
           args: list[str] = typer.Argument(None), org: str = Org, user: str = User,
           transient: list[str] = Transient, data_dir: Path = DataDir) -> None:
     """Evaluate a query on one peer (nothing is ordered)."""
-    clients = clients_for(data_dir)
     private = _transient(transient)
+    connecting = gateway_for(data_dir, org, user, 3)
 
     async def evaluate():
-        async with await _gateway_for(clients, org, user, 3) as gateway:
-            contract = gateway.network(clients.network.channel).contract(chaincode)
+        async with await connecting as gateway:
+            contract = gateway.network().contract(chaincode)
             return await contract.evaluate(function, *(args or []), transient=private)
 
     print(run(evaluate()).decode(errors="replace"))
@@ -226,7 +231,7 @@ def query(chaincode: str = typer.Argument(...), function: str = typer.Argument(.
 
 @ledger_app.command("blocks")
 def blocks(start: int = typer.Option(0, "--start"), count: int = typer.Option(20, "--count"),
-           data_dir: Path = DataDir) -> None:
+           data_dir: Path = DataDir, as_json: bool = JsonOption) -> None:
     """A table of blocks with their transactions and validation codes."""
     clients = clients_for(data_dir)
 
@@ -236,12 +241,19 @@ def blocks(start: int = typer.Option(0, "--start"), count: int = typer.Option(20
             stop = min(info.height, start + count)
             return [b async for b in client.blocks(start, stop=stop)] if stop > start else []
 
-    table = Table("block", "txs", "valid", "codes", "data hash")
+    rows = []
     for block in run(fetch()):
         codes = [block_pb2.ValidationCode.Name(c) for c in block.metadata.validation_codes]
-        summary = ", ".join(f"{c} x{codes.count(c)}" for c in sorted(set(codes)))
-        table.add_row(str(block.header.number), str(len(codes)), str(codes.count("VALID")), summary,
-                      block.header.data_hash.hex()[:16])
+        rows.append({"block": block.header.number, "txs": len(codes), "valid": codes.count("VALID"),
+                     "codes": {c: codes.count(c) for c in sorted(set(codes))},
+                     "data_hash": block.header.data_hash.hex()})
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("block", "txs", "valid", "codes", "data hash")
+    for row in rows:
+        summary = ", ".join(f"{code} x{count}" for code, count in row["codes"].items())
+        table.add_row(str(row["block"]), str(row["txs"]), str(row["valid"]), summary, row["data_hash"][:16])
     console.print(table)
 
 
@@ -272,10 +284,14 @@ def tx(tx_id: str = typer.Argument(...), data_dir: Path = DataDir) -> None:
 
 
 @ledger_app.command("verify")
-def verify(data_dir: Path = DataDir) -> None:
+def verify(data_dir: Path = DataDir, as_json: bool = JsonOption) -> None:
     """Check every peer's hash chain and block signatures, and that all agree on blocks and state hash."""
     clients = clients_for(data_dir)
     report = run(verify_network(clients))
+    if as_json:
+        print_json({"ok": report.ok, "heights": report.heights, "state_hashes": report.state_hashes,
+                    "problems": report.problems})
+        raise typer.Exit(0 if report.ok else 1)
     table = Table("peer", "height", "state hash")
     for name, height in report.heights.items():
         table.add_row(name, str(height), report.state_hashes[name][:16])

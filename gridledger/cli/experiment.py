@@ -2,80 +2,121 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from gridledger.cli.setup import console
-from gridledger.lab.experiment.metrics import compute, metrics_table
+from gridledger.cli.output import JsonOption, console, err, print_json
+from gridledger.cli.setup import missing_network, read_network
+from gridledger.lab.experiment.metrics import RunMetrics, compute, metrics_table
 from gridledger.lab.experiment.report import write_report
 from gridledger.lab.experiment.rundata import RunFileError, load_run
 from gridledger.lab.experiment.runner import run_experiment
 from gridledger.lab.experiment.spec import ExperimentSpec, SpecError, load_spec
 from gridledger.lab.traces import TraceError
+from gridledger.ops.localnet import NetworkError
 
 experiment_app = typer.Typer(help="Run market experiments and report their results.", no_args_is_help=True)
 
 
 class ProgressBars:
-    """One bar per kind of work a run reports (network start, deployment, slots, transactions)."""
+    """One bar per kind of work a run reports (network start, deployment, slots, transactions), and a line when
+    a stage is done, so a log (no terminal, no bars) shows the run's progress too."""
 
     def __init__(self, bars: Progress, name: str) -> None:
         self._bars = bars
         self._name = name
         self._tasks: dict[str, TaskID] = {}
+        self._started: dict[str, float] = {}
 
     def __call__(self, what: str, done: int, total: int) -> None:
         if what not in self._tasks:
             self._tasks[what] = self._bars.add_task(f"{self._name}: {what}", total=total or None)
+            self._started[what] = time.monotonic()
         self._bars.update(self._tasks[what], completed=done, total=total or None)
+        if total and done == total:
+            seconds = time.monotonic() - self._started[what]
+            self._bars.console.print(f"{self._name}: {what}: done ({done}/{total}, {seconds:.1f} s)")
 
 
 def _load(path: Path, quick: bool) -> ExperimentSpec:
     try:
         spec = load_spec(path)
     except SpecError as exc:
-        console.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
+    if not spec.network.exists():
+        err.print(f"[red]{escape(f'{path}: network: {missing_network(spec.network)}')}[/red]")
+        raise typer.Exit(2)
+    read_network(spec.network)  # checked before any network starts
     return spec.quickened() if quick else spec
 
 
-def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False) -> list[Path]:
-    """Run each spec in turn with a progress display; return the run directories. With `keep` the last network
-    stays up (each run needs its own network, so earlier ones are stopped when the next starts)."""
+def stop_command(data_dir: Path) -> str:
+    return f"gridledger network down --data-dir {data_dir}"
+
+
+def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, shown: Console = console) -> list[Path]:
+    """Run each spec in turn with a progress display on `shown`; return the run directories. With `keep` the last
+    network stays up (each run needs its own network, so earlier ones are stopped when the next starts)."""
     run_dirs = []
     loaded = [_load(path, quick) for path in specs]
     for number, spec in enumerate(loaded, start=1):
         last = number == len(loaded)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as bars:
+                      console=shown, transient=True) as bars:
             try:
                 run_dir = run_experiment(spec, out, ProgressBars(bars, spec.name), keep_network=keep and last)
             except TraceError as exc:
-                console.print(f"[red]{exc}[/red]\nBuild the trace with `gridledger trace build` (the spec's "
-                              "header says how), point trace.path at another one, or run with --quick.")
+                err.print(f"[red]{escape(str(exc))}[/red]\nBuild the trace with `gridledger trace build` (the "
+                          "spec's header says how), point trace.path at another one, or run with --quick.")
                 raise typer.Exit(2) from None
-        console.print(f"{spec.name}: done, results in {run_dir}")
+            except NetworkError as exc:
+                err.print(f"[red]{escape(str(exc))}[/red]")
+                raise typer.Exit(1) from None
+        shown.print(f"{spec.name}: done, results in {run_dir}")
         if keep and last:
-            console.print(f"its network is still running: `gridledger market verify {spec.name.replace('.', '-')} 0 "
-                          f"--data-dir {run_dir / 'network'}`; stop it with `gridledger network down --data-dir "
-                          f"{run_dir / 'network'}`")
+            shown.print(f"its network is still running: `gridledger market verify {spec.name.replace('.', '-')} 0 "
+                        f"--data-dir {run_dir / 'network'}`; stop it with `{stop_command(run_dir / 'network')}`")
         run_dirs.append(run_dir)
     return run_dirs
 
 
-def summarise(run_dirs: list[Path], out: Path) -> Path:
-    """Print the metrics table and write report.html comparing the runs."""
+def metrics_json(metrics: RunMetrics, ledger_verify: str) -> dict:
+    return {**dataclasses.asdict(metrics), "internal_wh_per_household_slot": metrics.internal_wh_per_household_slot,
+            "external_cost_ratio": metrics.external_cost_ratio, "ledger_verify": ledger_verify}
+
+
+def summarise(run_dirs: list[Path], out: Path, as_json: bool = False, extra: dict | None = None) -> dict:
+    """Write report.html comparing the runs and print the metrics table with each run's ledger verification (or,
+    with `as_json`, one JSON document: the runs, the report and `extra`); return that document."""
     try:
-        metrics = [compute(load_run(run_dir)) for run_dir in run_dirs]
+        runs = [load_run(run_dir) for run_dir in run_dirs]
     except RunFileError as exc:
-        console.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
-    console.print(metrics_table(metrics))
+    metrics = [compute(run) for run in runs]
+    verified = [str(run.spec.get("ledger_verify", "not recorded")) for run in runs]
     report = write_report(run_dirs, out / "report.html")
+    document = {"runs": [metrics_json(m, v) for m, v in zip(metrics, verified, strict=True)],
+                "report": str(report), **(extra or {})}
+    if as_json:
+        print_json(document)
+        return document
+    console.print(metrics_table(metrics))
+    for run, outcome in zip(runs, verified, strict=True):
+        if outcome == "ok":
+            console.print(f"[green]{run.name}: ledger verified on every peer (hash chains, signatures, blocks and "
+                          "state hashes agree)[/green]")
+        else:
+            console.print(f"[red]{run.name}: ledger verification failed: {escape(outcome)}[/red]")
     console.print(f"report: {report}")
-    return report
+    return document
 
 
 @experiment_app.command("run")
@@ -83,14 +124,14 @@ def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (dep
         out: Path = typer.Option(Path("results"), "--out", help="folder for the run directories"),
         quick: bool = typer.Option(False, "--quick", help="the spec's reduced size (63 households, a few slots)"),
         keep: bool = typer.Option(False, "--keep", help="leave the last run's network up (to inspect or verify)"),
-        ) -> None:
+        as_json: bool = JsonOption) -> None:
     """Run experiments one after another, each on a fresh local network, then report them together."""
-    summarise(run_specs(specs, out, quick, keep), out)
+    summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console), out, as_json)
 
 
 @experiment_app.command("report")
 def report(run_dirs: list[Path] = typer.Argument(..., help="run directories written by `experiment run`"),
            out: Path = typer.Option(None, "--out", help="where report.html goes (default: next to the runs)"),
-           ) -> None:
+           as_json: bool = JsonOption) -> None:
     """Recompute the metrics of finished runs and write report.html."""
-    summarise(run_dirs, out or run_dirs[0].parent)
+    summarise(run_dirs, out or run_dirs[0].parent, as_json)

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from gridledger.cli.chain import Org, User, _gateway_for, clients_for, run
+from gridledger.cli.chain import Org, User, gateway_for, run
 from gridledger.cli.network import DataDir
-from gridledger.cli.setup import console, err
+from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.common.market.recheck import recheck_slot
 from gridledger.sdk import ChaincodeError
 
@@ -22,12 +22,12 @@ Chaincode = typer.Option("market", "--chaincode", help="name the market chaincod
 def _fetch(data_dir: Path, org: str | None, user: str | None, chaincode: str,
            calls: list[tuple[str, ...]]) -> list[dict | None]:
     """Evaluate market queries in order; a query answering 404 (record not there yet) gives None."""
-    clients = clients_for(data_dir)
+    connecting = gateway_for(data_dir, org, user, 3)
 
     async def evaluate() -> list[dict | None]:
         answers: list[dict | None] = []
-        async with await _gateway_for(clients, org, user, 3) as gateway:
-            contract = gateway.network(clients.network.channel).contract(chaincode)
+        async with await connecting as gateway:
+            contract = gateway.network().contract(chaincode)
             for function, *args in calls:
                 try:
                     answers.append(json.loads(await contract.evaluate(function, *args)))
@@ -46,7 +46,7 @@ def _cell(value: object) -> str:
 
 @market_app.command("verify")
 def verify(market_id: str = typer.Argument(...), slot: int = typer.Argument(...), chaincode: str = Chaincode,
-           org: str = Org, user: str = User, data_dir: Path = DataDir) -> None:
+           org: str = Org, user: str = User, data_dir: Path = DataDir, as_json: bool = JsonOption) -> None:
     """Recompute a cleared slot (and its settlement) from the ledger's orders and reveals; exit 1 on disagreement."""
     market, orders, result, allocations, settlement = _fetch(data_dir, org, user, chaincode, [
         ("get_market", market_id), ("get_orders", market_id, str(slot)), ("get_result", market_id, str(slot)),
@@ -55,12 +55,17 @@ def verify(market_id: str = typer.Argument(...), slot: int = typer.Argument(...)
         err.print(f"[red]market {market_id} slot {slot} is not cleared yet[/red]")
         raise typer.Exit(1)
     checks = recheck_slot(market["config"], orders, result, allocations, settlement)
+    failed = [check.name for check in checks if not check.ok]
+    if as_json:
+        print_json({"market_id": market_id, "slot": slot, "ok": not failed, "settled": settlement is not None,
+                    "checks": [{"name": c.name, "ledger": c.ledger, "recomputed": c.recomputed, "ok": c.ok}
+                               for c in checks]})
+        raise typer.Exit(1 if failed else 0)
     table = Table("check", "ledger", "recomputed", "", title=f"market {market_id} slot {slot}")
     for check in checks:
         table.add_row(check.name, _cell(check.ledger), _cell(check.recomputed),
                       "[green]ok[/green]" if check.ok else "[red]DIFFERS[/red]")
     console.print(table)
-    failed = [check.name for check in checks if not check.ok]
     if failed:
         err.print(f"[red]{len(failed)} check(s) disagree: {', '.join(failed)}[/red]")
         raise typer.Exit(1)
@@ -70,7 +75,7 @@ def verify(market_id: str = typer.Argument(...), slot: int = typer.Argument(...)
 
 @market_app.command("show")
 def show(market_id: str = typer.Argument(...), slot: int = typer.Argument(None), chaincode: str = Chaincode,
-         org: str = Org, user: str = User, data_dir: Path = DataDir) -> None:
+         org: str = Org, user: str = User, data_dir: Path = DataDir, as_json: bool = JsonOption) -> None:
     """A market's configuration and counters, or one slot's phase, result and allocations."""
     if slot is None:
         market, counters = _fetch(data_dir, org, user, chaincode, [("get_market", market_id),
@@ -78,6 +83,9 @@ def show(market_id: str = typer.Argument(...), slot: int = typer.Argument(None),
         if market is None:
             err.print(f"[red]market {market_id} does not exist[/red]")
             raise typer.Exit(1)
+        if as_json:
+            print_json({**market, "counters": counters})
+            return
         table = Table("setting", "value", title=f"market {market_id} (utility {market['utility']})")
         for name, value in sorted({**market["config"], **(counters or {})}.items()):
             table.add_row(name, _cell(value))
@@ -89,6 +97,9 @@ def show(market_id: str = typer.Argument(...), slot: int = typer.Argument(None),
     if info is None:
         err.print(f"[red]market {market_id} does not exist[/red]")
         raise typer.Exit(1)
+    if as_json:
+        print_json({"slot": info, "result": result, "allocations": allocations})
+        return
     console.print(f"slot {slot}: phase [bold]{info['phase']}[/bold], orders {info['orders']}, reveals "
                   f"{info['reveals']}, clock {info['clock']} (bids end {info['bid_end']}, reveals end "
                   f"{info['reveal_end']}, settle from {info['settle_from']})")

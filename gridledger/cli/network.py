@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from gridledger.cli.setup import console, err, read_network
+from gridledger.cli.output import JsonOption, console, err, print_json
+from gridledger.cli.setup import read_network
 from gridledger.ops.docker import DockerNetwork, Layout
-from gridledger.ops.localnet import DEFAULT_DATA_DIR, LocalNetwork, NetworkError, NodeStatus
+from gridledger.ops.localnet import DEFAULT_DATA_DIR, LocalNetwork, NetworkError, NodeStatus, RestStatus
 
 network_app = typer.Typer(help="Start, inspect and stop a network.", no_args_is_help=True)
 DataDir = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="folder holding the network's material and data")
@@ -29,8 +30,17 @@ def status_table(statuses: list[NodeStatus]) -> Table:
 
 
 def fail(exc: Exception) -> typer.Exit:
-    err.print(f"[red]{exc}[/red]")
+    err.print(f"[red]{escape(str(exc))}[/red]")
     return typer.Exit(1)
+
+
+def print_statuses(statuses: list[NodeStatus], rest: list[RestStatus], as_json: bool) -> None:
+    """The node table, or with --json every node and REST service (the "rest" list: local processes only; for
+    containers gridledger/ops/docker/render.py names them)."""
+    if as_json:
+        print_json({"nodes": [asdict(s) for s in statuses], "rest": [asdict(r) for r in rest]})
+    else:
+        console.print(status_table(statuses))
 
 
 @network_app.command("up")
@@ -40,48 +50,45 @@ def up(network: Path = typer.Option(..., "--network", help="network definition")
        timeout: float = typer.Option(60.0, help="seconds to wait for every node to be healthy"),
        project: str = Project,
        image: str = typer.Option(None, "--image", help="--docker: image to run (default $GRIDLEDGER_IMAGE or "
-                                                       "gridledger:latest, built by `make images`)")) -> None:
+                                                       "gridledger:latest, built by `make images`)"),
+       as_json: bool = JsonOption) -> None:
     """Generate what is missing, start every orderer and peer (as its own process, or its own container with
     --docker), wait until all are healthy."""
     read_network(network)
-    if not local:
-        try:
-            with console.status("starting containers..."):
-                statuses = DockerNetwork(data_dir, project, image).up(network, timeout)
-        except NetworkError as exc:
-            raise fail(exc) from None
-        console.print(status_table(statuses))
-        return
+    rest: list[RestStatus] = []
+    shown = err if as_json else console  # with --json, stdout carries the JSON document only
     try:
-        with console.status("starting nodes..."):
-            statuses = LocalNetwork(data_dir).up(network, timeout)
+        if local:
+            local_network = LocalNetwork(data_dir)
+            with shown.status("starting nodes..."):
+                statuses = local_network.up(network, timeout)
+            rest = local_network.rest_status()
+        else:
+            with shown.status("starting containers..."):
+                statuses = DockerNetwork(data_dir, project, image).up(network, timeout)
     except NetworkError as exc:
         raise fail(exc) from None
-    console.print(status_table(statuses))
+    print_statuses(statuses, rest, as_json)
 
 
 @network_app.command("status")
-def status(data_dir: Path = DataDir, as_json: bool = typer.Option(False, "--json", help="machine-readable"),
+def status(data_dir: Path = DataDir, as_json: bool = JsonOption,
            local: bool = typer.Option(None, "--local/--docker", show_default=False,
                                       help="which kind of network (default: containers if the data folder has "
                                            "some, else local processes)"),
            project: str = Project) -> None:
     """Each node's role, address, pid, health and height."""
-    rest: list[dict] = []
+    rest: list[RestStatus] = []
     try:
         if _docker(data_dir, local):
             statuses = DockerNetwork(data_dir, project).status()
         else:
             local_network = LocalNetwork(data_dir)
             statuses = local_network.status()
-            rest = [asdict(r) for r in local_network.rest_status()] if as_json else []
+            rest = local_network.rest_status() if as_json else []
     except NetworkError as exc:
         raise fail(exc) from None
-    if as_json:
-        # "rest": each peer org's REST service (local processes; containers: gridledger/ops/docker/render.py)
-        print(json.dumps({"nodes": [asdict(s) for s in statuses], "rest": rest}, indent=2))
-    else:
-        console.print(status_table(statuses))
+    print_statuses(statuses, rest, as_json)
 
 
 @network_app.command("logs")

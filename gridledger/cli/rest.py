@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.sdk.errors import WalletError
 from gridledger.sdk.wallet import FileWallet
 from gridledger.services.rest.config import read_passphrase, rest_dir
@@ -25,8 +25,6 @@ from gridledger.services.rest.launch import (
 from gridledger.services.rest.users import DEFAULT_SCOPES, SCOPES, UnknownUser, UserError, UserStore
 
 rest_app = typer.Typer(help="The organisation's REST API service and its users.", no_args_is_help=True)
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 rest_app.command("serve")(serve_command)
 ScopeHelp = f"a right: {', '.join(SCOPES)} (repeatable; default {', '.join(DEFAULT_SCOPES)})"
 
@@ -117,13 +115,17 @@ def register_command(
 
 
 @rest_app.command("users")
-def users_command(org: str = Org, data_dir: Path = DataDir) -> None:
+def users_command(org: str = Org, data_dir: Path = DataDir, as_json: bool = JsonOption) -> None:
     """Enrolled users: rights and whether the service holds their key."""
     table = Table("user", "org", "rights", "key", "enrolled")
     try:
         listed = UserStore(rest_dir(data_dir.resolve(), org)).all()
     except UserError as exc:
         raise fail(str(exc)) from None
+    if as_json:
+        print_json([{"user": u.name, "msp_id": u.msp_id, "scopes": list(u.scopes), "custodial": u.custodial,
+                     "certificate": u.certificate_pem, "enrolled_at": u.enrolled_at} for u in listed])
+        return
     for user in listed:
         key = "custodial" if user.custodial else ("own key" if user.certificate_pem else "no certificate")
         table.add_row(user.name, user.msp_id, ", ".join(user.scopes), key, user.enrolled_at)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 
+import gridledger
+from gridledger.cli.output import console, err
 from gridledger.ops import cryptogen, genesis
 from gridledger.ops.netconfig import NetworkConfigError, NetworkDefinition, load_network
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+SHIPPED_NETWORKS = Path(gridledger.__file__).resolve().parent.parent / "deploy" / "networks"
 
 crypto_app = typer.Typer(help="Keys and certificates for a network.", no_args_is_help=True)
 channel_app = typer.Typer(help="Channel configuration and genesis block.", no_args_is_help=True)
@@ -19,12 +20,34 @@ channel_app = typer.Typer(help="Channel configuration and genesis block.", no_ar
 NetworkOption = typer.Option(..., "--network", help="network definition, e.g. deploy/networks/dev.yaml")
 
 
+def shipped_networks() -> list[Path]:
+    """The network definitions that come with gridledger (deploy/networks/*.yaml), relative to the current folder
+    where they are below it."""
+    found = []
+    for path in sorted(SHIPPED_NETWORKS.glob("*.yaml")):
+        try:
+            found.append(path.relative_to(Path.cwd()))
+        except ValueError:
+            found.append(path)
+    return found
+
+
+def missing_network(path: Path) -> str:
+    """What to say when a network definition file does not exist: the shipped ones to choose from."""
+    shipped = ", ".join(str(p) for p in shipped_networks()) or "none found"
+    return f"{path}: no such network definition; the shipped ones are {shipped}"
+
+
 def read_network(path: Path) -> NetworkDefinition:
-    """Load a network definition or exit with the precise error (file, field, what is allowed)."""
+    """Load a network definition or exit with the precise error (file, field, what is allowed); a file that does
+    not exist is named with the shipped definitions."""
+    if not path.exists():
+        err.print(f"[red]{escape(missing_network(path))}[/red]")
+        raise typer.Exit(2)
     try:
         return load_network(path)
     except NetworkConfigError as exc:
-        err.print(f"[red]invalid network definition[/red]\n{exc}")
+        err.print(f"[red]invalid network definition[/red]\n{escape(str(exc))}")
         raise typer.Exit(2) from None
 
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gridledger.cli.setup import console, err
+from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.lab.traces import TraceError, load_trace, trace_stats
 from gridledger.lab.traces.build import BuildRequest, write_trace
 from gridledger.lab.traces.households import SLOTS_PER_DAY, HouseholdOptions
@@ -70,7 +70,7 @@ def _cents(text: str, option: str) -> Decimal:
 
 
 @trace_app.command("info")
-def info(file: Path = typer.Argument(..., help="trace CSV")) -> None:
+def info(file: Path = typer.Argument(..., help="trace CSV"), as_json: bool = JsonOption) -> None:
     """Validate a trace and show its households, slots, total use and generation and PV share."""
     try:
         trace = load_trace(file)
@@ -78,6 +78,11 @@ def info(file: Path = typer.Argument(..., help="trace CSV")) -> None:
         err.print(f"[red]invalid trace[/red]\n{escape(str(exc))}")
         raise typer.Exit(2) from None
     stats = trace_stats(trace)
+    if as_json:
+        print_json({"file": str(file), "households": stats.households, "slots": stats.slots,
+                    "first_slot": trace.slots[0], "last_slot": trace.slots[-1], "use_wh": stats.use_wh,
+                    "gen_wh": stats.gen_wh, "pv_share": stats.pv_share})
+        return
     table = Table("households", "slots", "use (kWh)", "gen (kWh)", "PV share", title=escape(str(file)))
     table.add_row(str(stats.households), f"{stats.slots} ({trace.slots[0]}..{trace.slots[-1]})",
                   f"{stats.use_wh / 1000:,.1f}", f"{stats.gen_wh / 1000:,.1f}", f"{stats.pv_share:.0%}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -138,7 +139,10 @@ class Gateway:
         self.stream_threshold = stream_threshold
         self.timeout = timeout
         self.channel = channel  # what network() opens without a channel id (connect_local sets it)
-        self._networks: dict[str, Network] = {}
+        # Held weakly: a Network holds its gateway, and a cycle between them would keep the gRPC channel alive
+        # after close() until the garbage collector runs, possibly after the event loop closed, when grpc's poller
+        # still delivers to that loop ("RuntimeError: Event loop is closed").
+        self._networks: weakref.WeakValueDictionary[str, Network] = weakref.WeakValueDictionary()
 
     @classmethod
     async def connect(cls, address: str, identity: SigningIdentity, tls: TlsMaterial, *,
@@ -186,9 +190,10 @@ class Gateway:
         channel_id = channel_id or self.channel
         if channel_id is None:
             raise ValueError("name the channel: network(channel_id) (only connect_local knows it by itself)")
-        if channel_id not in self._networks:
-            self._networks[channel_id] = Network(self, channel_id)
-        return self._networks[channel_id]
+        network = self._networks.get(channel_id)
+        if network is None:
+            network = self._networks[channel_id] = Network(self, channel_id)
+        return network
 
     async def close(self) -> None:
         if self._owner:

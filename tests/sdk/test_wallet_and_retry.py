@@ -132,3 +132,33 @@ def test_unreachable_peer_is_unavailable_after_bounded_retries(tmp_path, pair) -
 
     error = asyncio.run(scenario())
     assert error.retryable and error.attempts == 3 and error.stage == "endorse" and seen == [1, 2]
+
+
+def test_a_closed_gateway_frees_its_channel_without_the_garbage_collector(pair) -> None:
+    """Views (with_identity, network, contract) form no reference cycle with the gateway, so its gRPC channel is
+    gone as soon as the last reference is: inside the event loop, never later from the collector after the loop
+    closed (grpc's poller then reports 'RuntimeError: Event loop is closed')."""
+    import gc
+    import weakref
+
+    issued, _ = pair
+    tls_ca = msp.new_tls_ca("Org1MSP")
+    tls = msp.issue_tls(tls_ca, "alice", ["127.0.0.1"])
+    material = TlsMaterial(tls.cert_pem, tls.key_pem, tls_ca.cert_pem)
+    identity = msp.SigningIdentity.from_pem("Org1MSP", issued.cert_pem, issued.key_pem)
+
+    async def scenario() -> weakref.ref:
+        gateway = Gateway("127.0.0.1:1", identity, material, channel="energy")
+        contract = gateway.with_identity(identity).network().contract("kv")
+        assert gateway.network() is gateway.network("energy")  # one view per channel while it is in use
+        channel = weakref.ref(gateway._connection.channel)
+        await gateway.close()
+        del gateway, contract
+        return channel
+
+    gc.disable()
+    try:
+        channel = asyncio.run(scenario())
+        assert channel() is None
+    finally:
+        gc.enable()

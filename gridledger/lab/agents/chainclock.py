@@ -51,11 +51,13 @@ class ChainClock:
         if count > 0:
             await self.wait_for_height(self.height + count)
 
-    def write_csv(self, path: Path) -> Path:
-        with path.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["block_num", "size_kib", "tx_count", "valid_count"])
-            for block in self.blocks:
-                writer.writerow([block.block_num, f"{block.size_bytes / 1024:.3f}", block.tx_count,
-                                 block.valid_count])
-        return path
+
+
+def write_blocks_csv(blocks: list[BlockRecord], path: Path) -> Path:
+    """island's per-block file (blocks.csv) from the records a ChainClock kept."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["block_num", "size_kib", "tx_count", "valid_count"])
+        for block in blocks:
+            writer.writerow([block.block_num, f"{block.size_bytes / 1024:.3f}", block.tx_count, block.valid_count])
+    return path

@@ -21,7 +21,7 @@ import yaml
 from gridledger.common import msp
 from gridledger.common.market.config import Clock, MarketConfig
 from gridledger.common.material import load_member
-from gridledger.lab.agents.chainclock import ChainClock
+from gridledger.lab.agents.chainclock import BlockRecord, ChainClock, write_blocks_csv
 from gridledger.lab.agents.operator import ClockTicker, Operator
 from gridledger.lab.agents.participants import Auctioneer, Meter, Prosumer
 from gridledger.lab.agents.records import TxLog
@@ -47,7 +47,7 @@ from gridledger.lab.traces import Trace, TraceError, load_trace
 from gridledger.ops.deploy import NetworkClients, deploy
 from gridledger.ops.localnet import LocalNetwork
 from gridledger.ops.netconfig import NetworkDefinition, load_network
-from gridledger.ops.verify import verify_network
+from gridledger.ops.verify import VerifyReport, verify_network
 from gridledger.sdk import NO_RETRY, Contract, Gateway
 
 CHAINCODE_ROOT = Path(__file__).resolve().parent.parent.parent / "chaincode"
@@ -120,6 +120,7 @@ class MarketSession:
         self.orgs = list(network.peer_msp_ids)
         self.utility = self.orgs[0]
         self._trusted = network.msp_ids
+        self.blocks: list[BlockRecord] = []  # every block the run saw, once it is over
 
     # ----- connections -----
 
@@ -139,6 +140,7 @@ class MarketSession:
         for name in (TOKEN, MARKET):
             self.progress(f"deploying {name}", 0, 1)
             await deploy(clients, name, CHAINCODE_ROOT / name, "1.0", policy)
+            self.progress(f"deploying {name}", 1, 1)
 
     def market_config(self, start_height: int) -> dict:
         market = self.spec.market
@@ -167,11 +169,14 @@ class MarketSession:
         await clock.wait_blocks(CATCH_UP_BLOCKS)
         return MarketConfig.from_json(config).clock
 
-    async def community(self, households: list[Household], submitter: Submitter,
-                        auctioneer: Member | None) -> Community:
-        community = Community()
-        gateways = {org: await self._gateway(org) for org in self.orgs}
-        community.gateways = list(gateways.values())
+    async def join(self, community: Community, households: list[Household], submitter: Submitter,
+                   auctioneer: Member | None) -> None:
+        """Connect the households' agents (one gateway per org, recorded in `community` as soon as it is open, so
+        a failure half-way still closes what was opened)."""
+        gateways = {}
+        for org in self.orgs:
+            gateways[org] = await self._gateway(org)
+            community.gateways.append(gateways[org])
         strategy = strategy_named(self.spec.agents.strategy)
         reader = self._contract(gateways[self.utility], gateways[self.utility].identity)
         sealer = OrderSealer(self.spec.market.sealing, reader)
@@ -186,7 +191,6 @@ class MarketSession:
             gateway = gateways[auctioneer.identity.msp_id]
             community.auctioneer = Auctioneer(self._contract(gateway, auctioneer.identity), self.market_id,
                                               SlotKeys(), submitter)
-        return community
 
     # ----- slots -----
 
@@ -234,41 +238,57 @@ class MarketSession:
             await asyncio.sleep(interval)
 
     async def run(self) -> list[SlotRow]:
+        """Deploy, set up and run every slot; return the slots as the ledger recorded them. Every connection and
+        task this opens is closed or cancelled before it returns or raises, inside the event loop that made them
+        (gRPC channels outliving their loop make grpc's poller fail with 'Event loop is closed')."""
         households = build_households(self.crypto_dir, self.orgs, self.trace.households)
         auctioneer = None
         if self.spec.market.sealing == "auctioneer-key":
             issuer = IdentityIssuer(self.crypto_dir, self.orgs[-1])
             auctioneer = Member(issuer.issue("auctioneer"), AUCTIONEER)
         await self.deploy_chaincode()
+        community = Community()
+        tasks: list[asyncio.Task] = []
         admin_gateway = await self._gateway(self.utility)
-        admin = self._contract(admin_gateway, admin_gateway.identity)
-        token = self._contract(admin_gateway, admin_gateway.identity, TOKEN)
-        clock = ChainClock(admin_gateway.network(self.network.channel))
-        clock_task = asyncio.create_task(clock.run())
-        submitter = Submitter(clock, self.log, BlockBackoff(self.spec.agents.alpha, self.spec.agents.retries),
-                              self.rng)
-        community = await self.community(households, submitter, auctioneer)
-        ticker = ClockTicker(admin, self.spec.agents.clock_interval_ms / 1000)
-        ticker_task = asyncio.create_task(ticker.run())
-        watcher_task = asyncio.create_task(self._watch())
         try:
+            admin = self._contract(admin_gateway, admin_gateway.identity)
+            token = self._contract(admin_gateway, admin_gateway.identity, TOKEN)
+            clock = ChainClock(admin_gateway.network(self.network.channel))
+            tasks.append(asyncio.create_task(clock.run()))
+            submitter = Submitter(clock, self.log, BlockBackoff(self.spec.agents.alpha, self.spec.agents.retries),
+                                  self.rng)
+            await self.join(community, households, submitter, auctioneer)
+            ticker = ClockTicker(admin, self.spec.agents.clock_interval_ms / 1000)
+            tasks += [asyncio.create_task(ticker.run()), asyncio.create_task(self._watch())]
             await clock.wait_for_height(1)
+            self.progress("creating the market and registering the community", 0, 1)
             schedule = await self.setup(clock, admin, token, households, auctioneer)
+            self.progress("creating the market and registering the community", 1, 1)
             operator = Operator(admin, self.market_id, clock, submitter)
             slots = range(len(self.trace.slots))
-            tasks = [asyncio.create_task(self.run_slot(slot, schedule, clock, operator, community)) for slot in slots]
-            for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
+            running = [asyncio.create_task(self.run_slot(slot, schedule, clock, operator, community))
+                       for slot in slots]
+            tasks += running
+            for done, finished in enumerate(asyncio.as_completed(running), start=1):
                 await finished
-                self.progress("slots settled", done, len(tasks))
+                self.progress("slots settled", done, len(running))
             rows = [await self.slot_row(operator, slot) for slot in slots]
+            self.blocks = clock.blocks  # the records only: the clock holds a connection
+            return rows
         finally:
-            for task in (ticker_task, clock_task, watcher_task):
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(ticker_task, clock_task, watcher_task, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await community.close()
             await admin_gateway.close()
-        self.blocks = clock
-        return rows
+
+    async def run_and_verify(self, clients: NetworkClients) -> tuple[list[SlotRow], VerifyReport]:
+        """The run and then the ledger check on every peer, in one event loop."""
+        rows = await self.run()
+        self.progress("verifying the ledger on every peer", 0, 1)
+        verified = await verify_network(clients)
+        self.progress("verifying the ledger on every peer", 1, 1)
+        return rows, verified
 
 
 def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, keep_network: bool = False) -> Path:
@@ -282,16 +302,15 @@ def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, k
     started = time.perf_counter()
     progress("starting the network", 0, 1)
     local.up(network_file, rest=False)
+    progress("starting the network", 1, 1)
     try:
         session = MarketSession(spec, local.definition(), local.crypto_dir, trace, progress)
-        rows = asyncio.run(session.run())
-        progress("verifying the ledger on every peer", 0, 1)
-        verified = asyncio.run(verify_network(NetworkClients(local.definition(), local.crypto_dir)))
+        rows, verified = asyncio.run(session.run_and_verify(NetworkClients(local.definition(), local.crypto_dir)))
     finally:
         if not keep_network:
             local.down()
     session.log.write_csv(run_dir / "transactions.csv")
-    session.blocks.write_csv(run_dir / "blocks.csv")
+    write_blocks_csv(session.blocks, run_dir / "blocks.csv")
     write_slots_csv(rows, run_dir / "slots.csv")
     summary = {"name": spec.name, "configuration": spec.configuration, "sealing": spec.market.sealing,
                "data_model": spec.market.data_model, "tie_rule": spec.market.tie_rule,
