@@ -91,6 +91,7 @@ class ScriptedBackend:
 
     def __init__(self, ledger: ScriptedLedger) -> None:
         self.ledger = ledger
+        self.network = ledger  # the service identity's view (the org admin: the utility's calls)
 
     async def network_for(self, user: User) -> ScriptedLedger:
         return self.ledger
@@ -101,16 +102,26 @@ def ledger() -> ScriptedLedger:
     return ScriptedLedger()
 
 
-@pytest.fixture
-def http(ledger: ScriptedLedger) -> Iterator[TestClient]:
+def _client(ledger: ScriptedLedger, scopes: tuple[str, ...]) -> TestClient:
     app = FastAPI()
     problems.install(app)
     app.include_router(market_routes.router)
-    user = User("meter-h1", "Org1MSP", ("submit", "evaluate"), METER_PEM, True,
-                dt.datetime.now(dt.UTC).isoformat())
+    user = User("meter-h1", "Org1MSP", scopes, METER_PEM, True, dt.datetime.now(dt.UTC).isoformat())
     app.dependency_overrides[get_backend] = lambda: ScriptedBackend(ledger)
     app.dependency_overrides[authenticated] = lambda: user
-    with TestClient(app) as client:
+    return TestClient(app)
+
+
+@pytest.fixture
+def http(ledger: ScriptedLedger) -> Iterator[TestClient]:
+    with _client(ledger, ("submit", "evaluate")) as client:
+        yield client
+
+
+@pytest.fixture
+def utility(ledger: ScriptedLedger) -> Iterator[TestClient]:
+    """A user with the admin right: the utility's endpoints sign as the org admin."""
+    with _client(ledger, ("submit", "evaluate", "admin")) as client:
         yield client
 
 
@@ -237,6 +248,85 @@ def test_balance_reads_the_token_chaincode(http: TestClient, ledger: ScriptedLed
     _problem(http.get("/v1/accounts/no%20such/balance"), 422)
 
 
+# ---------- the utility: creating a market, registering and listing members ----------
+
+CONFIG = {"market_id": "m1", "sealing": "own-key", "clock": {"mode": "height", "start": 20, "slot_length": 10,
+                                                             "reveal_offset": 5}, "lo": 3400, "hi": 10840}
+FINGERPRINT = "ab" * 32
+
+
+@pytest.mark.parametrize(("body", "location"), [
+    ({**CONFIG, "lo": 20000}, "body"),  # lo must be below hi
+    ({**CONFIG, "clock": {**CONFIG["clock"], "reveal_offset": 10}}, "body"),  # inside the slot
+    ({**CONFIG, "clock": {**CONFIG["clock"], "slot_length": 1}}, "body.clock.slot_length"),
+    ({**CONFIG, "clock": {**CONFIG["clock"], "start": "20"}}, "body.clock.start"),
+    ({**CONFIG, "sealing": "rsa"}, "body.sealing"),
+    ({**CONFIG, "market_id": "m 1"}, "body.market_id"),
+    ({**CONFIG, "hi": 10**9 + 1}, "body.hi"),
+    ({**CONFIG, "surprise": 1}, "body.surprise"),
+    ({k: v for k, v in CONFIG.items() if k != "clock"}, "body.clock"),
+])
+def test_a_market_configuration_is_checked_before_anything_is_endorsed(utility: TestClient, ledger: ScriptedLedger,
+                                                                       body: dict, location: str) -> None:
+    problem = _problem(utility.post("/v1/markets", json=body), 422, "invalid-request")
+    assert location in [e["location"] for e in problem["errors"]], problem
+    assert ledger.calls == []
+
+
+def test_create_market_signs_as_the_org_admin_and_answers_the_stored_record(utility: TestClient,
+                                                                          ledger: ScriptedLedger) -> None:
+    stored = {**CONFIG, "data_model": "key-per-tx", "tie_rule": "average", "token_chaincode": "token"}
+    ledger.answers[("market", "create_market")] = json.dumps({"config": stored, "utility": "Org1MSP"}).encode()
+    created = utility.post("/v1/markets", json=CONFIG)
+    assert created.status_code == 201, created.text
+    assert created.json() == {"config": stored, "utility": "Org1MSP", "tx_id": "ab" * 32, "block": 7}
+    [(kind, chaincode, function, (config_json,))] = ledger.calls
+    assert (kind, chaincode, function) == ("submit", "market", "create_market")
+    assert json.loads(config_json) == stored  # the defaults are sent explicitly
+
+
+def test_registration_is_checked_then_sent_in_one_transaction(utility: TestClient, ledger: ScriptedLedger) -> None:
+    path = "/v1/markets/m1/members"
+    for member, location in [({"fingerprint": FINGERPRINT, "role": "meter"}, "body.members.0"),  # no household
+                             ({"fingerprint": FINGERPRINT, "role": "auctioneer", "household": "h1"},
+                              "body.members.0"),
+                             ({"fingerprint": FINGERPRINT, "role": "prosumer", "household": "grid"},
+                              "body.members.0"),
+                             ({"fingerprint": "AB" * 32, "role": "prosumer", "household": "h1"},
+                              "body.members.0.fingerprint"),
+                             ({"fingerprint": FINGERPRINT, "role": "king", "household": "h1"},
+                              "body.members.0.role")]:
+        problem = _problem(utility.post(path, json={"members": [member]}), 422, "invalid-request")
+        assert location in [e["location"] for e in problem["errors"]], (member, problem)
+    too_many = [{"fingerprint": FINGERPRINT, "role": "prosumer", "household": "h1"}] * 1001
+    _problem(utility.post(path, json={"members": too_many}), 422)
+    _problem(utility.post(path, json={"members": []}), 422)
+    assert ledger.calls == []
+    ledger.answers[("market", "register")] = b"2"
+    members = [{"fingerprint": FINGERPRINT, "role": "prosumer", "household": "h1"},
+               {"fingerprint": "cd" * 32, "role": "auctioneer"}]
+    registered = utility.post(path, json={"members": members})
+    assert registered.status_code == 201, registered.text
+    assert registered.json() == {"market_id": "m1", "registered": 2, "tx_id": "ab" * 32, "block": 7}
+    [(_, _, function, (market_id, members_json))] = ledger.calls
+    assert (function, market_id) == ("register", "m1")
+    assert json.loads(members_json) == [members[0], {**members[1], "household": ""}]
+
+
+def test_member_listing_and_refusals(utility: TestClient, http: TestClient, ledger: ScriptedLedger) -> None:
+    listed = [{"fingerprint": FINGERPRINT, "role": "meter", "household": "h1"}]
+    ledger.answers[("market", "list_members")] = json.dumps(listed).encode()
+    assert utility.get("/v1/markets/m1/members").json() == listed
+    ledger.answers[("market", "register")] = errors.ChaincodeError(403, "only an admin of the utility Org2MSP")
+    member = {"fingerprint": FINGERPRINT, "role": "prosumer", "household": "h1"}
+    _problem(utility.post("/v1/markets/m1/members", json={"members": [member]}), 403, "market-forbidden")
+    calls = len(ledger.calls)
+    for response in (http.post("/v1/markets", json=CONFIG), http.get("/v1/markets/m1/members"),
+                     http.post("/v1/markets/m1/members", json={"members": [member]})):
+        assert "'admin' right" in _problem(response, 403, "forbidden")["detail"]
+    assert len(ledger.calls) == calls  # a user without the admin right reaches nothing
+
+
 # ---------- one slot of a real market, end to end ----------
 
 MARKET = "m1"
@@ -256,17 +346,10 @@ class MarketUsers:
     meter: str
 
 
-async def _set_up_market(rest_network: RestNetwork, fingerprints: dict[str, str]) -> None:
-    """The utility (Org1's admin, as the contract requires) creates the market, registers the REST users and
-    names the market as the token's settler."""
+async def _name_the_settler(rest_network: RestNetwork) -> None:
+    """Right after deploying: the market chaincode may apply settlements to the token's accounts."""
     async with await rest_network.net.gateway("Org1MSP", "admin") as gateway:
-        network = gateway.network(rest_network.net.channel)
-        await network.contract("market").submit("create_market", MARKET_CONFIG)
-        await network.contract("market").submit("register", MARKET, [
-            {"fingerprint": fingerprints["prosumer-h1"], "role": "prosumer", "household": "h1"},
-            {"fingerprint": fingerprints["prosumer-h2"], "role": "prosumer", "household": "h2"},
-            {"fingerprint": fingerprints["meter-h1"], "role": "meter", "household": "h1"}])
-        await network.contract("token").submit("set_settler", "market")
+        await gateway.network(rest_network.net.channel).contract("token").submit("set_settler", "market")
 
 
 @pytest.fixture(scope="module")
@@ -274,13 +357,19 @@ def market_users(rest_network: RestNetwork) -> MarketUsers:
     for name in ("market", "token"):
         asyncio.run(deploy(rest_network.net.clients, name, REPO / "gridledger" / "chaincode" / name, "1.0",
                            TWO_ORGS))
+    asyncio.run(_name_the_settler(rest_network))
     tokens, fingerprints = {}, {}
     for name in ("prosumer-h1", "prosumer-h2", "meter-h1"):
         tokens[name] = rest_network.enroll(name)
         with rest_network.client(tokens[name]) as http:
-            certificate = http.get("/v1/users/me").json()["certificate"]
-        fingerprints[name] = msp.fingerprint(msp.pem_to_der(certificate.encode()))
-    asyncio.run(_set_up_market(rest_network, fingerprints))
+            fingerprints[name] = http.get("/v1/users/me").json()["fingerprint"]
+    members = [{"fingerprint": fingerprints["prosumer-h1"], "role": "prosumer", "household": "h1"},
+               {"fingerprint": fingerprints["prosumer-h2"], "role": "prosumer", "household": "h2"},
+               {"fingerprint": fingerprints["meter-h1"], "role": "meter", "household": "h1"}]
+    with rest_network.client(rest_network.enroll("the-utility", "--admin")) as utility:  # signs as Org1's admin
+        assert _ok(utility.post("/v1/markets", json=MARKET_CONFIG), 201)["utility"] == "Org1MSP"
+        assert _ok(utility.post(f"/v1/markets/{MARKET}/members", json={"members": members}), 201)["registered"] == 3
+        assert _ok(utility.get(f"/v1/markets/{MARKET}/members")) == sorted(members, key=lambda m: m["fingerprint"])
     return MarketUsers(tokens["prosumer-h1"], tokens["prosumer-h2"], tokens["meter-h1"])
 
 

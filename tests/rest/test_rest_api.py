@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, Phase, given, settings
 
+from gridledger.common import msp
 from gridledger.sdk import FileWallet, WrongPassphrase
 from tests.rest.conftest import RestNetwork
 from tests.rest.openapi_strategies import NO_BODY, operations, requests
@@ -54,7 +55,9 @@ def test_enrolled_user_submits_evaluates_and_reads_the_ledger(rest_network: Rest
         assert (mine["chaincode"], mine["function"], mine["creator_msp_id"]) == ("kv", "put", "Org1MSP")
         chain = http.get("/v1/chain").json()
         assert chain["height"] > result["block"] and chain["channel"] == rest_network.net.channel
-        assert http.get("/v1/users/me").json()["scopes"] == ["submit", "evaluate", "ledger"]
+        me = http.get("/v1/users/me").json()
+        assert me["scopes"] == ["submit", "evaluate", "ledger"]
+        assert me["fingerprint"] == msp.fingerprint(msp.pem_to_der(me["certificate"].encode()))
         unknown = _problem(http.get(f"/v1/transactions/{'0' * 64}"), 404)
         assert unknown["type"].endswith("unknown-transaction")
         _problem(http.get(f"/v1/blocks/{chain['height'] + 5}"), 404)

@@ -236,6 +236,17 @@ class MarketContract(Contract):
         return member.to_json()
 
     @query
+    def list_members(self, stub: ChaincodeStub, market_id: str) -> list:
+        """Every registration of a market, in fingerprint order (what the utility sees at GET .../members)."""
+        registry.parse_market(market_id, stub.get_state(keys.market(market_id)))  # 404 for an unknown market
+        members = []
+        for key, raw in stub.get_state_by_partial_composite_key(keys.MEMBER, [market_id]):
+            member = registry.parse_member(raw)
+            assert member is not None
+            members.append({"fingerprint": stub.split_composite_key(key)[1][1], **member.to_json()})
+        return members
+
+    @query
     def get_slot(self, stub: ChaincodeStub, market_id: str, slot: int) -> dict:
         """Phase, order and reveal counts, phase boundaries and the current market clock."""
         market, _, (phase, public_key, end_key) = registry.read(

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from gridledger.common.market.config import ID_PATTERN, MAX_SLOT
-from gridledger.common.market.orders import MAX_ORDER_BYTES, MAX_QUANTITY_WH
+from gridledger.common.market.config import ID_PATTERN, MAX_SLOT, ConfigError, MarketConfig
+from gridledger.common.market.orders import MAX_ORDER_BYTES, MAX_PRICE, MAX_QUANTITY_WH, OrderError, check_participant
 from gridledger.common.market.sealing import MAX_SEALED_BYTES, NONCE_BYTES
 
 LEDGER_ID = "^" + ID_PATTERN.pattern.removesuffix(r"\Z") + "$"  # market, household and account ids
@@ -70,6 +70,88 @@ class ReadingBody(_StrictBody):
     gen_wh: Wh = Field(description="energy the household generated in the slot, Wh")
 
 
+# ---------- the utility's requests ----------
+
+MAX_INT = 2**63 - 1
+FINGERPRINT = "^[0-9a-f]{64}$"
+MAX_MEMBERS_PER_CALL = 1000  # the market chaincode's limit per register transaction (chaincode/market/registry.py)
+Sealing = Literal["own-key", "auctioneer-key", "commit-reveal"]
+DataModel = Literal["key-per-tx", "key-per-slot"]
+TieRule = Literal["average", "highest", "lowest"]
+Role = Literal["prosumer", "meter", "auctioneer"]
+
+
+class ClockBody(_StrictBody):
+    mode: Literal["height", "time"] = Field(description="height: ledger height in blocks (keep blocks coming with "
+                                            "`gridledger market operate`); time: proposal time in ns")
+    start: int = Field(ge=0, le=MAX_INT, description="market clock at which slot 0 opens (a block height, or ns)")
+    slot_length: int = Field(ge=2, le=MAX_INT, description="blocks (or ns) per slot")
+    reveal_offset: int = Field(ge=1, le=MAX_INT, description="bids of slot n close at start + n*slot_length + "
+                               "reveal_offset; 1 <= reveal_offset < slot_length")
+
+
+class MarketConfigBody(_StrictBody):
+    """A market's configuration, fixed at creation (docs/market.md, "Market configuration")."""
+
+    market_id: str = Field(pattern=LEDGER_ID)
+    sealing: Sealing = Field(description="how orders are sealed: own-key and commit-reveal need nobody else; "
+                             "auctioneer-key needs a registered auctioneer publishing slot keys")
+    data_model: DataModel = "key-per-tx"
+    tie_rule: TieRule = "average"
+    clock: ClockBody
+    lo: int = Field(ge=1, le=MAX_PRICE, description="price the grid pays for surplus, mc/kWh (below hi)")
+    hi: int = Field(ge=1, le=MAX_PRICE, description="price the grid charges for shortfall, mc/kWh")
+    token_chaincode: str = Field(default="token", pattern=LEDGER_ID, description="chaincode that settles payments")
+
+    @model_validator(mode="after")
+    def _runs(self) -> MarketConfigBody:
+        """What depends on more than one field (reveal_offset < slot_length, lo < hi), by the chaincode's own
+        check (common/market/config.py)."""
+        try:
+            MarketConfig.from_json(self.model_dump())
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+class MemberBody(_StrictBody):
+    fingerprint: str = Field(pattern=FINGERPRINT, description="SHA-256 hex of the member's DER certificate (the "
+                             "`fingerprint` of GET /v1/users/me)")
+    role: Role
+    household: str = Field(default="", max_length=64, description="the household a prosumer bids for or a meter "
+                           "reports for; an auctioneer has none")
+
+    @model_validator(mode="after")
+    def _household(self) -> MemberBody:
+        if self.role == "auctioneer":
+            if self.household:
+                raise ValueError("an auctioneer has no household")
+            return self
+        try:
+            check_participant(self.household)
+        except OrderError as exc:
+            raise ValueError(f"a {self.role} needs its household: {exc}") from None
+        return self
+
+
+class MembersBody(_StrictBody):
+    members: list[MemberBody] = Field(min_length=1, max_length=MAX_MEMBERS_PER_CALL, description="registered in "
+                                      "one transaction; a fingerprint registered before gets the new role")
+
+
+class MemberResponse(BaseModel):
+    fingerprint: str
+    role: Role
+    household: str = Field(description="empty for an auctioneer")
+
+
+class RegisteredResponse(BaseModel):
+    market_id: str
+    registered: int = Field(description="how many members the transaction registered")
+    tx_id: str
+    block: int
+
+
 class ClockModel(BaseModel):
     mode: Literal["height", "time"] = Field(description="height: ledger height in blocks; time: proposal time, ns")
     start: int
@@ -91,6 +173,11 @@ class MarketConfigModel(BaseModel):
 class MarketResponse(BaseModel):
     config: MarketConfigModel
     utility: str = Field(description="MSP id of the organisation that created and administers the market")
+
+
+class CreatedMarketResponse(MarketResponse):
+    tx_id: str
+    block: int
 
 
 class SideCounts(BaseModel):

@@ -1,10 +1,15 @@
 """The energy-market endpoints (docs/market.md): markets, sealed orders and reveals, slots and their results,
-meter readings and token balances.
+meter readings and token balances, and the utility's market creation and member registry.
 
 They are thin on purpose: each one is a call of the market or token chaincode made through the generic custodial
 submit/evaluate routes (routes.submit, routes.evaluate), so retries, identities and error documents behave exactly
 as for /v1/chaincodes/{name}/*. What they add is a typed, validated request (market_models) and error documents
 that name the market's reasons (role, unknown market or slot, phase) instead of a generic chaincode refusal.
+
+The utility's endpoints (create a market, register and list members) need the `admin` right and are signed with
+the service's own identity, the organisation's admin: the contract accepts only an org admin as a market's utility,
+and users' custodial identities are clients. The clock-gated steps (close_bids, close_reveals, clear, settle) and
+the `clock` transactions have no endpoints: `gridledger market operate MARKET` runs them at their boundaries.
 
 Orders arrive sealed: the client builds the order's canonical bytes and seals them (gridledger.common.market.sealing)
 before calling, and the service only relays hex it cannot open. Users who keep their own keys call the same
@@ -20,17 +25,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from gridledger.common import msp
-from gridledger.sdk import errors
+from gridledger.sdk import SubmitResult, errors
 from gridledger.services.rest import routes
 from gridledger.services.rest.deps import require
 from gridledger.services.rest.market_models import (
     AccountId,
     BalanceResponse,
+    CreatedMarketResponse,
     HouseholdId,
+    MarketConfigBody,
     MarketId,
     MarketResponse,
+    MemberResponse,
+    MembersBody,
     OrderBody,
     ReadingBody,
+    RegisteredResponse,
     RevealBody,
     SlotNumber,
     SlotResponse,
@@ -43,11 +53,10 @@ from gridledger.services.rest.users import User
 
 MARKET_CHAINCODE = "market"
 TOKEN_CHAINCODE = "token"
-# The chaincode has no query that lists markets, so GET /v1/markets asks get_market for the ids configured here
-# (comma-separated) and lists those the ledger knows.
 
 Submitter = Annotated[User, Depends(require("submit"))]
 Reader = Annotated[User, Depends(require("evaluate"))]
+Utility = Annotated[User, Depends(require("admin"))]
 
 router = APIRouter(prefix="/v1", tags=["energy market"], responses=PROBLEMS)  # type: ignore[arg-type]
 
@@ -91,6 +100,18 @@ async def _evaluate(backend: Backend, user: User, chaincode: str, function: str,
     return json.loads(answer.result or "null")
 
 
+async def _as_org_admin(backend: Backend, function: str, *args: object, evaluate: bool = False) -> SubmitResult | Any:
+    """A market call signed by the service's identity (the org admin), for a user with the admin right: the
+    committed result, or with `evaluate` the query's JSON answer."""
+    contract = backend.network.contract(MARKET_CHAINCODE)
+    try:
+        if evaluate:
+            return json.loads(await contract.evaluate(function, *(str(a) for a in args)))
+        return await contract.submit(function, *(str(a) for a in args))
+    except errors.ChaincodeError as exc:
+        raise market_problem(exc) from None
+
+
 async def _found(backend: Backend, user: User, function: str, *args: object) -> Any:
     """A market query's result, or None where the ledger has no such record (yet)."""
     try:
@@ -107,6 +128,36 @@ async def _found(backend: Backend, user: User, function: str, *args: object) -> 
 async def list_markets(backend: Backend, user: Reader) -> list[Any]:
     """Every market on the ledger, with its configuration and utility."""
     return await _evaluate(backend, user, MARKET_CHAINCODE, "list_markets")
+
+
+@router.post("/markets", response_model=CreatedMarketResponse, status_code=201, tags=["energy market: utility"])
+async def create_market(body: MarketConfigBody, backend: Backend, user: Utility) -> CreatedMarketResponse:
+    """(Admin right) Create a market; this organisation becomes its utility (the transaction is signed by the
+    org's admin). The configuration is fixed from now on (docs/market.md); 409 if the id is taken. In height mode
+    nothing advances the clock by itself: run `gridledger market operate MARKET_ID`."""
+    result = await _as_org_admin(backend, "create_market", json.dumps(body.model_dump(), sort_keys=True))
+    created = json.loads(result.payload)
+    return CreatedMarketResponse(config=created["config"], utility=created["utility"], tx_id=result.tx_id,
+                                 block=result.block)
+
+
+@router.post("/markets/{market_id}/members", response_model=RegisteredResponse, status_code=201,
+             tags=["energy market: utility"])
+async def register_members(market_id: MarketId, body: MembersBody, backend: Backend,
+                           user: Utility) -> RegisteredResponse:
+    """(Admin right, utility's organisation) Register certificate fingerprints as prosumers and meters of a
+    household, or as the auctioneer. A user learns their fingerprint from GET /v1/users/me; each device has its
+    own identity (a household's meter is not its prosumer)."""
+    members = [member.model_dump() for member in body.members]
+    result = await _as_org_admin(backend, "register", market_id, json.dumps(members, sort_keys=True))
+    return RegisteredResponse(market_id=market_id, registered=int(result.payload), tx_id=result.tx_id,
+                              block=result.block)
+
+
+@router.get("/markets/{market_id}/members", response_model=list[MemberResponse], tags=["energy market: utility"])
+async def list_members(market_id: MarketId, backend: Backend, user: Utility) -> Any:
+    """(Admin right) Every registration of the market, in fingerprint order."""
+    return await _as_org_admin(backend, "list_members", market_id, evaluate=True)
 
 
 @router.get("/markets/{market_id}", response_model=MarketResponse)

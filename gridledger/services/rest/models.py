@@ -128,6 +128,8 @@ class UserResponse(BaseModel):
     scopes: list[str]
     custodial: bool
     certificate: str | None
+    fingerprint: str | None = Field(description="SHA-256 hex of the DER certificate: what a market's utility "
+                                    "registers (POST /v1/markets/{id}/members); null without a certificate")
 
 
 class Health(BaseModel):

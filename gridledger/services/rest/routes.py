@@ -12,6 +12,7 @@ import grpc
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
+from gridledger.common import msp
 from gridledger.sdk import errors, offline
 from gridledger.services.rest.backend import RestBackend, b64, block_json, text_or_none
 from gridledger.services.rest.deps import authenticated, get_backend, require
@@ -54,8 +55,9 @@ probes = APIRouter(tags=["probes"])
 
 
 def _user_response(user: User) -> UserResponse:
+    fingerprint = msp.fingerprint(RestBackend.certificate_der(user)) if user.certificate_pem else None
     return UserResponse(user=user.name, msp_id=user.msp_id, scopes=list(user.scopes), custodial=user.custodial,
-                        certificate=user.certificate_pem)
+                        certificate=user.certificate_pem, fingerprint=fingerprint)
 
 
 # ---------- custodial chaincode calls ----------
@@ -205,7 +207,7 @@ async def block(number: Annotated[int, Path(ge=0, le=2**63 - 1)], backend: Backe
 
 @router.get("/users/me", tags=["users"], response_model=UserResponse)
 async def me(user: Annotated[User, Depends(authenticated)]) -> UserResponse:
-    """Who the token belongs to and what it may do."""
+    """Who the token belongs to, what it may do, and its certificate's fingerprint (what a market registers)."""
     return _user_response(user)
 
 
