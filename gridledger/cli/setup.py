@@ -9,7 +9,7 @@ from rich.markup import escape
 
 import gridledger
 from gridledger.cli.output import console, err
-from gridledger.ops import cryptogen, genesis
+from gridledger.ops import cryptogen, genesis, provenance
 from gridledger.ops.netconfig import NetworkConfigError, NetworkDefinition, load_network
 
 SHIPPED_NETWORKS = Path(gridledger.__file__).resolve().parent.parent / "deploy" / "networks"
@@ -59,7 +59,11 @@ def crypto_generate(
 ) -> None:
     """Create CA, TLS and member keys and certificates for every org, node, admin and client."""
     definition = read_network(network)
-    written = cryptogen.generate(definition, out, force=force)
+    try:
+        written = cryptogen.generate(definition, out, force=force, source=network)
+    except provenance.ForeignMaterial as exc:
+        err.print(f"{exc}\nuse another --out, or --force to replace it", style="red", markup=False)
+        raise typer.Exit(2) from None
     members = cryptogen.members_of(definition)
     if written:
         console.print(f"wrote {len(written)} certificates (and their keys, mode 0600) for {len(members)} members "
@@ -80,14 +84,14 @@ def channel_genesis(
     """Write the signed genesis block that carries the channel config."""
     definition = read_network(network)
     try:
-        config = genesis.build_channel_config(definition, crypto, host=host)
-        admin = genesis.signer(definition, crypto)
+        genesis.write_genesis(definition, crypto, out, host=host, source=network)
     except FileNotFoundError as exc:
         err.print(f"[red]missing crypto material:[/red] {exc.filename}\n"
                   f"run `gridledger crypto generate --network {network} --out {crypto}` first")
         raise typer.Exit(2) from None
-    block = genesis.genesis_block(config, admin)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(block.SerializeToString())
-    console.print(f"genesis block for channel {config.channel_id!r} ({definition.consensus.type}, "
-                  f"{len(config.consensus.consenters)} consenters, {len(definition.peer_orgs)} peer orgs) -> {out}")
+    except provenance.ForeignMaterial as exc:
+        err.print(f"{exc}\nmake crypto material for {network} in another folder: `gridledger crypto generate "
+                  f"--network {network} --out FOLDER`", style="red", markup=False)
+        raise typer.Exit(2) from None
+    console.print(f"genesis block for channel {definition.channel!r} ({definition.consensus.type}, "
+                  f"{len(definition.orderer_nodes())} consenters, {len(definition.peer_orgs)} peer orgs) -> {out}")

@@ -1,7 +1,8 @@
 """Crypto material for a whole network (like Fabric's cryptogen): CAs, member identities and TLS certificates.
 
 The folder layout is common/material.py's, which also reads it back. Private keys are written with mode 0600.
-Existing material is kept unless `force` is set, so re-running is safe.
+Existing material is kept unless `force` is set, so re-running is safe; <out>/definition.json records which network
+definition the material was made for (ops/provenance.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from gridledger.common import msp
 from gridledger.common.material import ADMIN, member_dir, read_pair
+from gridledger.ops import provenance
 from gridledger.ops.netconfig import NetworkDefinition
 
 
@@ -59,8 +61,12 @@ def _ca(folder: Path, make, msp_id: str, force: bool) -> tuple[msp.KeyPair, bool
     return pair, True
 
 
-def generate(network: NetworkDefinition, out: Path, force: bool = False) -> list[Path]:
-    """Create whatever material is missing (everything with `force`); return the files written."""
+def generate(network: NetworkDefinition, out: Path, force: bool = False, source: Path | None = None) -> list[Path]:
+    """Create whatever material is missing (everything with `force`); return the files written. A folder made for
+    another network definition is refused (provenance.ForeignMaterial) unless `force` replaces it; the folder then
+    records `network` (read from `source`) as its definition."""
+    if not force:
+        provenance.check_crypto(network, out, source)
     written: list[Path] = []
     cas: dict[str, tuple[msp.KeyPair, msp.KeyPair, bool]] = {}
     for msp_id in network.msp_ids:
@@ -77,4 +83,5 @@ def generate(network: NetworkDefinition, out: Path, force: bool = False) -> list
         if ca_renewed or force or read_pair(folder, "tls-") is None:
             _write_pair(folder, "tls-", msp.issue_tls(tls_ca, spec.name, spec.hosts))
             written.append(folder / "tls-cert.pem")
+    provenance.write(provenance.crypto_record(out), provenance.Provenance.of(network, source))
     return written

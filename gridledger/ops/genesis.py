@@ -10,6 +10,7 @@ from pathlib import Path
 from gridledger.common import hashing, msp
 from gridledger.common.channel import POLICY_NAMES
 from gridledger.common.material import load_admin, load_identity, member_dir
+from gridledger.ops import provenance
 from gridledger.ops.netconfig import NetworkDefinition
 from gridledger.v1 import block_pb2, config_pb2, transaction_pb2
 
@@ -59,6 +60,33 @@ def signer(network: NetworkDefinition, crypto_dir: Path) -> msp.SigningIdentity:
 def make_genesis(network: NetworkDefinition, crypto_dir: Path, host: str = "127.0.0.1") -> block_pb2.Block:
     """The genesis block of `network` (build_channel_config's `host`), signed by `signer`."""
     return genesis_block(build_channel_config(network, crypto_dir, host), signer(network, crypto_dir))
+
+
+def write_genesis(network: NetworkDefinition, crypto_dir: Path, path: Path, host: str = "127.0.0.1",
+                  source: Path | None = None) -> block_pb2.Block:
+    """Make the genesis block from `crypto_dir` (refused when that crypto material was made for another definition),
+    write it to `path` and record beside it which definition it was made for (ops/provenance.py)."""
+    provenance.check_crypto(network, crypto_dir, source)
+    block = make_genesis(network, crypto_dir, host)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(block.SerializeToString())
+    provenance.write(provenance.genesis_record(path), provenance.Provenance.of(network, source))
+    return block
+
+
+def check_material(network: NetworkDefinition, crypto_dir: Path, path: Path, host: str,
+                   source: Path | None = None) -> None:
+    """Raise provenance.ForeignMaterial when the crypto material in `crypto_dir`, or the genesis block at `path` if
+    there is one, was made for another network definition: what `network up` checks before anything starts."""
+    provenance.check_crypto(network, crypto_dir, source)
+    if not path.exists():
+        return
+    try:
+        expected = build_channel_config(network, crypto_dir, host)
+    except FileNotFoundError as exc:
+        raise provenance.ForeignMaterial(f"{path} cannot be checked: the crypto material it needs is missing "
+                                         f"({exc.filename})") from None
+    provenance.check_genesis(path, expected, provenance.Provenance.of(network, source), crypto_dir)
 
 
 def genesis_block(config: config_pb2.ChannelConfig, admin: msp.SigningIdentity) -> block_pb2.Block:

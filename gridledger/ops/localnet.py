@@ -2,10 +2,12 @@
 folder (`--data-dir`, default ./.gridledger):
 
     <data-dir>/network.json            which network definition the folder belongs to
-    <data-dir>/crypto/ , genesis.block  material made on first `up`
+    <data-dir>/crypto/ , genesis.block  material made on first `up`; crypto/definition.json and
+                                       genesis.definition.json record the definition (ops/provenance.py)
     <data-dir>/nodes/<name>/node.json  the node's config; node.log its output; pid its process id; data/ its state
     <data-dir>/rest/<msp_id>/          the org's REST service: endpoint.json (its URL), rest.log, pid, users, wallet
-A second `up` on the same folder restarts the nodes with their data.
+A second `up` on the same folder restarts the nodes with their data. A folder whose crypto material or genesis block
+was made for another network definition is refused before anything starts.
 
 Every peer organisation gets a REST service (`python -m gridledger.services.rest`) as its own process. Its port
 follows one rule: the org's first peer's operations port + 1000 (its gRPC port + 1000 if it has no operations
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gridledger.common.nodeconfig import Endpoint, NodeConfig
-from gridledger.ops import cryptogen, genesis
+from gridledger.ops import cryptogen, genesis, provenance
 from gridledger.ops.netconfig import NetworkDefinition, Node, load_network
 
 DEFAULT_DATA_DIR = Path(".gridledger")
@@ -102,19 +104,13 @@ class LocalNetwork:
     # ----- preparing -----
 
     def prepare(self, network_file: Path) -> NetworkDefinition:
-        """Crypto material, genesis block and node configs (only what is missing)."""
+        """Crypto material, genesis block and node configs (only what is missing), in a folder that holds nothing of
+        another network (claim)."""
         network = load_network(network_file)
-        marker = self.data_dir / "network.json"
-        if marker.exists():
-            recorded = json.loads(marker.read_text())["network_file"]
-            if Path(recorded) != network_file.resolve():
-                raise NetworkError(f"{self.data_dir} holds network {recorded}; use another --data-dir or "
-                                   "`gridledger network down --purge` first")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps({"network_file": str(network_file.resolve())}))
-        cryptogen.generate(network, self.crypto_dir)
+        claim(self.data_dir, network, network_file, self.genesis_path, HOST)
+        cryptogen.generate(network, self.crypto_dir, source=network_file)
         if not self.genesis_path.exists():
-            self.genesis_path.write_bytes(genesis.make_genesis(network, self.crypto_dir, HOST).SerializeToString())
+            genesis.write_genesis(network, self.crypto_dir, self.genesis_path, HOST, source=network_file)
         for config in self.node_configs(network):
             config.save(self.node_dir(config.name) / "node.json")
         return network
@@ -304,6 +300,35 @@ class LocalNetwork:
         if not path.exists():
             raise NetworkError(f"no log for node {name!r} in {self.data_dir}")
         return path
+
+
+def claim(data_dir: Path, network: NetworkDefinition, network_file: Path, genesis_path: Path, host: str,
+          error: type[NetworkError] = NetworkError) -> None:
+    """Record in <data_dir>/network.json that the folder belongs to `network_file`, refusing (with `error`, saying
+    what to do) a folder that holds another network, or crypto material or a genesis block made for another network
+    definition (ops/provenance.py). Nothing is written unless the folder passes."""
+    marker = data_dir / "network.json"
+    wanted = str(network_file.resolve())
+    if marker.exists():
+        recorded = json.loads(marker.read_text()).get("network_file")
+        if recorded != wanted:
+            raise error(f"{data_dir} holds network {recorded}; {_fresh_folder(data_dir)}")
+    try:
+        genesis.check_material(network, data_dir / "crypto", genesis_path, host, network_file)
+    except provenance.ForeignMaterial as exc:
+        raise error(f"{exc}.\nNothing was started; {_fresh_folder(data_dir)}") from None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"network_file": wanted}))
+
+
+def _fresh_folder(data_dir: Path) -> str:
+    """What to do about a data folder that belongs to another network."""
+    if (data_dir / "containers" / "project.json").exists():
+        remove = (f"remove its containers and volumes (`gridledger network down --docker --purge --data-dir "
+                  f"{data_dir}`), then the folder (`rm -r {data_dir}`)")
+    else:
+        remove = f"delete it: `gridledger network down --purge --data-dir {data_dir}`"
+    return f"use another --data-dir, or {remove}"
 
 
 def endpoints(network: NetworkDefinition, host: Callable[[Node], str]) -> tuple[list[Endpoint], list[Endpoint]]:

@@ -5,6 +5,7 @@
     <data-dir>/crypto/                         all keys and certificates (host clients use the admins and clients)
     <data-dir>/containers/                     mode 0700: private to the user who made it
         genesis.block                          block 0, consenters reachable by node name (their service name)
+        genesis.definition.json                the network definition it was made for (ops/provenance.py)
         project.json                           compose project name and compose file (see project.py)
         docker-compose.yml                     the rendering `gridledger network up --docker` runs
         nodes/<node>/                          mounted read-only at /etc/gridledger in the node's container:
@@ -26,7 +27,6 @@ genesis block (running nodes have committed it) and rewrites only node files who
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +35,8 @@ from gridledger.common.material import member_dir
 from gridledger.common.nodeconfig import NodeConfig
 from gridledger.ops import cryptogen
 from gridledger.ops.docker.render import CONFIG_DIR, DATA_DIR, REST_NETWORK_FILE, rest_service_name
-from gridledger.ops.genesis import make_genesis
-from gridledger.ops.localnet import NetworkError, endpoints
+from gridledger.ops.genesis import write_genesis
+from gridledger.ops.localnet import NetworkError, claim, endpoints
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 
 LISTEN_HOST = "0.0.0.0"
@@ -94,29 +94,18 @@ def container_node_configs(network: NetworkDefinition) -> list[NodeConfig]:
             for msp_id, role, node in network.all_nodes()]
 
 
-def claim(layout: Layout, network_file: Path) -> None:
-    """Record which network the data folder belongs to, refusing a folder that holds another one."""
-    wanted = str(network_file.resolve())
-    if layout.marker.exists():
-        recorded = json.loads(layout.marker.read_text()).get("network_file")
-        if recorded != wanted:
-            raise DockerError(f"{layout.data_dir} holds network {recorded}; use another --data-dir, or remove that "
-                              "network first (`gridledger network down --purge`)")
-        return
-    layout.data_dir.mkdir(parents=True, exist_ok=True)
-    layout.marker.write_text(json.dumps({"network_file": wanted}))
-
-
 def prepare(network_file: Path, data_dir: Path) -> tuple[NetworkDefinition, Layout]:
-    """Crypto material, the genesis block and every node folder (only what is missing or changed)."""
+    """Crypto material, the genesis block and every node folder (only what is missing or changed), in a folder
+    that holds nothing of another network (localnet.claim)."""
     network = load_network(network_file)
     layout = Layout(data_dir.resolve())
-    claim(layout, network_file)
-    cryptogen.generate(network, layout.crypto_dir)
+    claim(layout.data_dir, network, network_file, layout.genesis_path, "", DockerError)
+    cryptogen.generate(network, layout.crypto_dir, source=network_file)
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o700)
     if not layout.genesis_path.exists():
-        _sync(layout.genesis_path, make_genesis(network, layout.crypto_dir, host="").SerializeToString(), 0o644)
+        write_genesis(network, layout.crypto_dir, layout.genesis_path, host="", source=network_file)
+    layout.genesis_path.chmod(0o644)
     genesis = layout.genesis_path.read_bytes()
     for config in container_node_configs(network):
         write_node_folder(layout, config, genesis)
