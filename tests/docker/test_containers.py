@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,9 +17,10 @@ from typer.testing import CliRunner
 
 from gridledger.cli.app import app
 from gridledger.ops.deploy import PeerRef, deploy
+from gridledger.ops.docker import DockerError, DockerNetwork
 from gridledger.ops.docker.project import ComposeProject, compose_command
 from gridledger.v1 import peer_pb2
-from tests.docker.containers import REPO, ContainerNet
+from tests.docker.containers import IMAGE, REPO, ContainerNet
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(480)]
 
@@ -137,6 +139,17 @@ def test_restarting_the_project_keeps_every_block(deployed: ContainerNet) -> Non
     block = asyncio.run(submit(deployed, "put", "after-restart", "yes"))
     assert block == before["peer0-org1"].height
     assert asyncio.run(read(deployed, deployed.peers[-1], "before-restart")) == "yes"
+
+
+def test_a_data_folder_made_again_meets_the_old_volumes_and_starts_nothing(deployed: ContainerNet,
+                                                                           tmp_path: Path) -> None:
+    """Issue 16 item 1: the project's volumes hold this network's chains; a new data folder (new crypto and
+    genesis block) under the same project name is refused before any container is created or replaced."""
+    before = {name: state.id for name, state in deployed.docker.project().containers().items()}
+    again = DockerNetwork(tmp_path / "again", project=deployed.project, image=IMAGE)
+    with pytest.raises(DockerError, match=r"Nothing was started\. Delete them"):
+        again.up(deployed.network_file, timeout=30)
+    assert {name: state.id for name, state in deployed.docker.project().containers().items()} == before
 
 
 def test_committed_compose_file_is_valid_for_the_installed_compose(docker_engine: None) -> None:

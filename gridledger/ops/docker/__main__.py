@@ -3,7 +3,8 @@ docker-compose.yml, usable without the `gridledger` command.
 
     render   --network FILE [--data-dir DIR] [--out FILE]   the compose file (stdout by default)
     prepare  --network FILE [--data-dir DIR] [--project NAME] [--compose-file FILE]
-             crypto material, genesis block and node folders; checks FILE is the current rendering
+             crypto material, genesis block and node folders; checks FILE is the current rendering; refuses
+             volumes of the project made for another genesis block and creates the missing ones
     wait     [--data-dir DIR] [--timeout SECONDS]           until every node's and REST service's container is healthy
 """
 
@@ -33,7 +34,9 @@ def _render(args: argparse.Namespace) -> None:
 
 
 def _prepare(args: argparse.Namespace) -> None:
-    project = DockerNetwork(args.data_dir, args.project).prepare(args.network, args.compose_file)
+    docker = DockerNetwork(args.data_dir, args.project)
+    project = docker.prepare(args.network, args.compose_file)
+    docker.claim_volumes()
     print(f"node folders for project {project.project} in {Layout(args.data_dir.resolve()).nodes_dir}; "
           f"compose file {project.compose_file}", file=sys.stderr)
 

@@ -6,6 +6,7 @@
     <data-dir>/containers/                     mode 0700: private to the user who made it
         genesis.block                          block 0, consenters reachable by node name (their service name)
         genesis.definition.json                the network definition it was made for (ops/provenance.py)
+        volumes.json                           the compose volumes made for this genesis block (see project.py)
         project.json                           compose project name and compose file (see project.py)
         docker-compose.yml                     the rendering `gridledger network up --docker` runs
         nodes/<node>/                          mounted read-only at /etc/gridledger in the node's container:
@@ -78,6 +79,10 @@ class Layout:
     @property
     def project_file(self) -> Path:
         return self.root / "project.json"
+
+    @property
+    def volumes_file(self) -> Path:
+        return self.root / "volumes.json"
 
     def node_dir(self, name: str) -> Path:
         return self.nodes_dir / name

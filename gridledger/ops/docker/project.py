@@ -2,7 +2,8 @@
 installed, driven through the command line; container state comes from `docker inspect`.
 
 `DockerNetwork` is what `gridledger network up|status|down --docker` use: prepare the host material (material.py),
-render the compose file (render.py), start it, and wait until Docker reports every node and REST service healthy.
+render the compose file (render.py), make sure the project's volumes were made for this data folder's genesis block
+(claim_volumes), start it, and wait until Docker reports every node and REST service healthy.
 Containers carry Compose's project label, so a project name with the `gridledger-` prefix keeps parallel runs and
 the user's own projects apart."""
 
@@ -20,14 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gridledger.common import hashing
 from gridledger.ops.docker.material import DockerError, Layout, prepare
-from gridledger.ops.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE, render, rest_service_name
+from gridledger.ops.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE, data_volumes, render, rest_service_name
 from gridledger.ops.localnet import DEFAULT_DATA_DIR, NodeStatus, preferred_rest_port
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 
 HOST = "127.0.0.1"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+VOLUME_LABEL = "com.docker.compose.volume"
 COMPOSE_VARIABLE = "GRIDLEDGER_COMPOSE"  # e.g. "docker-compose" to force one implementation
 
 
@@ -61,6 +64,17 @@ def docker(*args: str, check: bool = True, timeout: float = 120) -> subprocess.C
 
 def image_exists(image: str) -> bool:
     return docker("image", "inspect", image, check=False).returncode == 0
+
+
+def volume_name(project: str, key: str) -> str:
+    """The name Compose (docker-compose 1.29 and the v2 plugin alike) gives volume `key` of `project`."""
+    return f"{project.lstrip('-_')}_{key}"
+
+
+def existing_volumes(names: list[str]) -> list[str]:
+    """Those of `names` that Docker has."""
+    present = set(docker("volume", "ls", "--quiet").stdout.split())
+    return [name for name in names if name in present]
 
 
 @dataclass(frozen=True)
@@ -212,11 +226,49 @@ class DockerNetwork:
         layout.project_file.write_text(json.dumps(record, indent=2) + "\n")
         return ComposeProject(target, project, self._image)
 
+    def claim_volumes(self) -> list[str]:
+        """Before anything starts: every volume the project mounts must have been made for this data folder's
+        genesis block. Volumes it did not make are refused: they outlived a `down` and hold the chains of another
+        genesis block (the folder was made again since, or another checkout runs the same project), and nodes
+        started on them would run half a network on foreign data. Missing volumes are created here, labelled as
+        Compose labels its own (so Compose adopts them), and recorded in containers/volumes.json with the project
+        and the genesis block's hash. Returns the names of the volumes created.
+
+        Docker keeps no stable mark of a volume that this could record besides its name (labels Compose does not
+        know draw a warning from docker-compose 1.29 on every `up`, and the creation time moves with the
+        content), so a volume that another folder deleted and made again under the same name passes; the
+        orderer still refuses a chain started from another genesis block."""
+        project = self.project().project
+        genesis = hashing.sha256(self.layout.genesis_path.read_bytes()).hex()
+        keys = {volume_name(project, key): key for key in data_volumes(self.definition())}
+        existing = existing_volumes(list(keys))
+        record = json.loads(self.layout.volumes_file.read_text()) if self.layout.volumes_file.exists() else {}
+        ours = set(record.get("volumes", [])) if (record.get("project"), record.get("genesis")) == \
+            (project, genesis) else set()
+        foreign = [keys[name] for name in existing if name not in ours]
+        if foreign:
+            raise DockerError(
+                f"compose project {project} already has volumes that {self.layout.data_dir} did not make for its "
+                f"genesis block ({', '.join(foreign)}): they outlived an earlier `down` and hold the chains of "
+                "another genesis block (this data folder was made again since, or another checkout runs the same "
+                "project). Nothing was started. Delete them, then start again: `gridledger network down --docker "
+                f"--purge --data-dir {self.layout.data_dir}` (or `docker volume rm $(docker volume ls --quiet "
+                f"--filter label={PROJECT_LABEL}={project})`). To keep them, start from the data folder that made "
+                "them, or give this one another --project.")
+        created = [name for name in keys if name not in existing]
+        for name in created:
+            docker("volume", "create", "--label", f"{PROJECT_LABEL}={project}", "--label",
+                   f"{VOLUME_LABEL}={keys[name]}", name)
+        self.layout.volumes_file.write_text(json.dumps({"project": project, "genesis": genesis,
+                                                        "volumes": sorted({*ours, *keys})}, indent=2) + "\n")
+        return created
+
     def up(self, network_file: Path, timeout: float = 180.0, compose_file: Path | None = None) -> list[NodeStatus]:
         project = self.prepare(network_file, compose_file)
         image = self._image or os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE
         if not image_exists(image):
             raise DockerError(f"image {image} not found; build it with `make images` (no registry needed)")
+        self.claim_volumes()
         project.up()
         return self.wait_healthy(timeout)
 

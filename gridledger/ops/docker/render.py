@@ -35,6 +35,12 @@ def data_volume(node_name: str) -> str:
     return f"{node_name}-data"
 
 
+def data_volumes(network: NetworkDefinition) -> list[str]:
+    """The project's named volumes: one per node and per peer org's REST service."""
+    return [*(data_volume(node.name) for _, _, node in network.all_nodes()),
+            *(data_volume(rest_service_name(org.msp_id)) for org in network.peer_orgs)]
+
+
 def material_path(material_dir: str, node_name: str) -> str:
     """The node folder as the compose file names it: relative paths start with ./ (Compose resolves them against
     the compose file's folder)."""
@@ -142,8 +148,7 @@ def render_project(network: NetworkDefinition, material_dir: str) -> dict[str, A
     return {
         "services": services,
         "networks": {PROJECT_NETWORK: {}},
-        "volumes": {**{data_volume(node.name): {} for _, _, node in network.all_nodes()},
-                    **{data_volume(rest_service_name(org.msp_id)): {} for org in network.peer_orgs}},
+        "volumes": {name: {} for name in data_volumes(network)},
     }
 
 
