@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint proto proto-check clean
+.PHONY: venv demo test test-faults lint proto proto-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,12 @@ demo: $(STAMP)
 	$(BIN)/gridledger demo
 
 test: $(STAMP) proto-check lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not faults"
+
+# The long runs: thousands of seeded BFT schedules and every Byzantine orderer mode on real processes.
+test-faults: $(STAMP)
+	GRIDLEDGER_BFT_SEEDS=$${GRIDLEDGER_BFT_SEEDS:-1500} $(BIN)/pytest -q tests/orderer/bft
+	$(BIN)/pytest -q -m faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check gridledger tests

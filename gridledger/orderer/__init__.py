@@ -1,3 +1,3 @@
 """The ordering service: broadcast and deliver, the block cutter, the block writer, the orderer's copy of the chain
-and the consensus plugins under orderer/consensus/ (solo and raft; bft implements the same `Consenter` interface).
+and the consensus plugins under orderer/consensus/ (solo, raft and bft, behind one `Consenter` interface).
 """

@@ -18,10 +18,11 @@ from gridledger.common.grpcservice import MalformedRequest
 from gridledger.common.grpcutil import TlsMaterial, aio_channel
 from gridledger.common.nodeconfig import Endpoint
 from gridledger.common.policy import PolicyError, parse_policy
+from gridledger.peer.broadcast import Broadcaster
 from gridledger.peer.committer import CommitNotifier
 from gridledger.peer.definitions import Definition
 from gridledger.peer.endorser import Endorsed, Endorser, ProposalError, open_signed_proposal
-from gridledger.v1 import orderer_pb2, orderer_pb2_grpc, peer_pb2, peer_pb2_grpc, transaction_pb2
+from gridledger.v1 import orderer_pb2, peer_pb2, peer_pb2_grpc, transaction_pb2
 
 log = logging.getLogger(__name__)
 # Endorsers that disagree are asked again a few times: right after a commit one of them may be a block behind.
@@ -54,60 +55,6 @@ class RemoteEndorser:
         await self._channel.close()
 
 
-class OrdererClient:
-    """Broadcasts envelopes to the ordering service, batching them, and fails over between orderers."""
-
-    def __init__(self, orderers: list[Endpoint], tls: TlsMaterial) -> None:
-        if not orderers:
-            raise ValueError("a gateway needs at least one orderer endpoint")
-        self._orderers = orderers
-        self._tls = tls
-        self._current = 0
-        self._channel: grpc.aio.Channel | None = None
-        self._stream: BatchingStream | None = None
-
-    def _connect(self) -> BatchingStream:
-        if self._stream is None:
-            endpoint = self._orderers[self._current % len(self._orderers)]
-            self._channel = aio_channel(endpoint.address, self._tls)
-            stub = orderer_pb2_grpc.AtomicBroadcastStub(self._channel)
-            self._stream = BatchingStream(stub.Broadcast, lambda items: orderer_pb2.EnvelopeBatch(envelopes=items),
-                                          lambda reply: reply.results)
-        return self._stream
-
-    async def _rotate(self, failed: BatchingStream) -> None:
-        """Move to the next orderer, once per failed stream: concurrent callers that saw the same failure must
-        not each advance the ring and close the stream the first of them just opened."""
-        if self._stream is not failed:
-            return
-        await self.close()
-        self._current += 1
-
-    async def broadcast(self, envelope: transaction_pb2.Envelope) -> orderer_pb2.BroadcastResult:
-        """Send to one orderer; on an unavailable stream or orderer try the next, once around the ring."""
-        last = "no orderer reachable"
-        for _ in range(len(self._orderers)):
-            stream = self._connect()
-            try:
-                result = await stream.call(envelope)
-            except StreamUnavailable as exc:
-                last = str(exc)
-                await self._rotate(stream)
-                continue
-            if result.status != orderer_pb2.SERVICE_UNAVAILABLE:
-                return result
-            last = result.info
-            await self._rotate(stream)
-        return orderer_pb2.BroadcastResult(status=orderer_pb2.SERVICE_UNAVAILABLE, info=last)
-
-    async def close(self) -> None:
-        if self._stream is not None:
-            await self._stream.close()
-        if self._channel is not None:
-            await self._channel.close()
-        self._stream = self._channel = None
-
-
 @functools.lru_cache(maxsize=256)
 def satisfying_org_sets(expression: str, peer_orgs: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     """The org sets satisfying a chaincode's endorsement policy, parsed once per policy text and channel orgs:
@@ -119,7 +66,7 @@ class GatewayCore:
     """The gateway's logic, independent of how requests arrive (unary calls or the batched stream)."""
 
     def __init__(self, msp_id: str, endorser: Endorser, remotes: dict[str, list[RemoteEndorser]],
-                 orderers: OrdererClient, notifier: CommitNotifier, ledger) -> None:
+                 orderers: Broadcaster, notifier: CommitNotifier, ledger) -> None:
         self._msp_id = msp_id
         self._endorser = endorser
         self._remotes = remotes

@@ -17,10 +17,11 @@ from gridledger.common.grpcutil import aio_server
 from gridledger.common.metrics import CONTENT_TYPE
 from gridledger.common.nodeconfig import NodeConfig
 from gridledger.common.operations import HttpResponse, OperationsServer, json_response
+from gridledger.peer.broadcast import broadcaster_for
 from gridledger.peer.committer import CommitNotifier, Committer
 from gridledger.peer.deliver import BlockPuller, PeerDeliverService
 from gridledger.peer.endorser import Endorser
-from gridledger.peer.gateway import GatewayCore, GatewayService, OrdererClient, RemoteEndorser
+from gridledger.peer.gateway import GatewayCore, GatewayService, RemoteEndorser
 from gridledger.peer.ledger import Ledger
 from gridledger.peer.metrics import PeerMetrics
 from gridledger.peer.runtime import ChaincodeRuntime
@@ -70,7 +71,8 @@ class PeerNode:
         for endpoint in config.peers:
             if endpoint.msp_id != config.msp_id:
                 remotes.setdefault(endpoint.msp_id, []).append(RemoteEndorser(endpoint, self.tls))
-        orderers = OrdererClient(config.orderers, self.tls)
+        consensus = self.context.config.consensus
+        orderers = broadcaster_for(consensus.type, len(consensus.consenters), config.orderers, self.tls)
         gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger)
         admin = AdminService(config.msp_id, self.context, self.ledger, self.runtime.store)
         server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}")

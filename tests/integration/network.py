@@ -33,17 +33,23 @@ def free_ports(count: int) -> list[int]:
 
 def write_network(folder: Path, orgs: int, peers_per_org: int, batch_timeout_ms: int = 300,
                   orderers: int = 1) -> Path:
-    """A network definition on free ports: solo with one orderer, Raft (fast test timings) with 3 or 5."""
+    """A network definition on free ports: solo with one orderer, Raft (fast test timings) with 3 or 5, BFT with
+    4 (one orderer organisation each, as deploy/networks/bft.yaml)."""
     ports = iter(free_ports(2 * orderers + 2 * orgs * peers_per_org))
-    consensus = {"type": "solo"} if orderers == 1 else {
-        "type": "raft", "raft": {"tick_interval_ms": 50, "election_tick": 10, "heartbeat_tick": 1,
-                                 "snapshot_interval_blocks": 20}}
+    nodes = [{"name": f"orderer{i}", "port": next(ports), "operations_port": next(ports)} for i in range(orderers)]
+    if orderers == 4:
+        consensus = {"type": "bft", "bft": {"request_timeout_ms": 300, "view_change_timeout_ms": 600}}
+        orderer_orgs = {"orderer_orgs": [{"msp_id": f"Orderer{i}MSP", "orderers": [node]}
+                                         for i, node in enumerate(nodes)]}
+    else:
+        consensus = {"type": "solo"} if orderers == 1 else {
+            "type": "raft", "raft": {"tick_interval_ms": 50, "election_tick": 10, "heartbeat_tick": 1,
+                                     "snapshot_interval_blocks": 20}}
+        orderer_orgs = {"orderer_org": {"msp_id": "OrdererMSP", "orderers": nodes}}
     definition = {
         "name": "itest",
         "channel": "energy",
-        "orderer_org": {"msp_id": "OrdererMSP",
-                        "orderers": [{"name": f"orderer{i}", "port": next(ports), "operations_port": next(ports)}
-                                     for i in range(orderers)]},
+        **orderer_orgs,
         "peer_orgs": [{"msp_id": f"Org{o}MSP", "clients": ["user1"],
                        "peers": [{"name": f"peer{p}-org{o}", "port": next(ports), "operations_port": next(ports)}
                                  for p in range(peers_per_org)]} for o in range(1, orgs + 1)],

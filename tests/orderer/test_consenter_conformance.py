@@ -2,7 +2,8 @@
 process: what is submitted comes out through the chain as blocks holding the envelopes in submission order,
 numbered consecutively, hash-linked and signed by this orderer, each counted by the BlockWriter; a stopped consenter
 refuses envelopes, and a new one started on the same data continues the chain. A new plugin (bft) joins by
-appearing in the registry."""
+appearing in the registry; bft needs 3f+1 >= 4 consenters, so it is held to the same contract on four orderer
+processes instead (tests/orderer/bft/test_processes.py)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,10 @@ def _check_blocks(node: Running, start: int) -> None:
         previous = block.header
 
 
-@pytest.mark.parametrize("kind", sorted(PLUGINS))
+SINGLE_NODE = sorted(set(PLUGINS) - {"bft"})
+
+
+@pytest.mark.parametrize("kind", SINGLE_NODE)
 def test_the_consenter_contract(kind: str, tmp_path: Path, dev_crypto: Path) -> None:
     genesis = support.make_genesis(dev_crypto, kind)
     first = [[b"%s first %d" % (kind.encode(), i) for i in range(n)] for n in (3, support.MAX_MESSAGE_COUNT + 2, 1)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gridledger.orderer.consensus.bft.consenter import BftConsenter
 from gridledger.orderer.consensus.plugin import Consenter, ConsenterSupport
 from gridledger.orderer.consensus.raft import RaftConsenter
 from gridledger.orderer.consensus.solo import SoloConsenter
@@ -19,17 +20,13 @@ class UnsupportedConsensus(ValueError):
 PLUGINS: dict[str, Callable[[ConsenterSupport], Consenter]] = {
     "solo": SoloConsenter,
     "raft": RaftConsenter,
+    "bft": BftConsenter,
 }
-
-_PLANNED = ("bft",)
 
 
 def create_consenter(kind: str, support: ConsenterSupport) -> Consenter:
     factory = PLUGINS.get(kind)
     if factory is None:
         available = ", ".join(sorted(PLUGINS))
-        if kind in _PLANNED:
-            raise UnsupportedConsensus(f"consensus type {kind!r} is not implemented in this orderer yet "
-                                       f"(available: {available})")
         raise UnsupportedConsensus(f"unknown consensus type {kind!r} in the channel config (available: {available})")
     return factory(support)

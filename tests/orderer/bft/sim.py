@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gridledger.common import hashing
+from gridledger.orderer.consensus.bft.byzantine import MODES, Misbehaviour
 from gridledger.orderer.consensus.bft.certs import Committee, Verifier
 from gridledger.orderer.consensus.bft.core import EVERYONE, BftCore, ChainPosition, CoreConfig, Message
-from gridledger.orderer.consensus.bft.statements import commit_view, proposal_statement, vote_statement
+from gridledger.orderer.consensus.bft.statements import commit_view, vote_statement
 from gridledger.orderer.cutter import BatchLimits
 from gridledger.v1 import bft_pb2, block_pb2
 
@@ -29,7 +30,7 @@ LIMITS = BatchLimits(max_message_count=8, preferred_max_bytes=1024, absolute_max
 CONFIG = CoreConfig(limits=LIMITS, request_timeout_s=0.1, view_timeout_s=0.2, leader_rotation=True,
                     rotation_blocks=1)
 CHANNEL = "energy"
-BYZANTINE_MODES = ("mute", "equivocate", "censor", "bad-votes", "replay", "garbage")
+BYZANTINE_MODES = (*MODES, "garbage")
 
 
 class SafetyViolation(AssertionError):
@@ -70,7 +71,7 @@ class Replica:
     state: bft_pb2.BftState = field(default_factory=bft_pb2.BftState)
     alive: bool = True
     byzantine: str | None = None
-    sent: list[Message] = field(default_factory=list)  # what a replaying replica re-sends
+    misbehaviour: Misbehaviour | None = None
     fetching: int = 0  # the height a fetch must reach; retried every round, like the orderer's fetcher
 
 
@@ -266,56 +267,22 @@ class Simulation:
     # ----- Byzantine behaviour: rewrites of an honest core's output -----
 
     def _misbehave(self, replica: Replica, to: str, message: Message) -> list[tuple[str, Message]]:
+        """The orderer's own fault modes (byzantine.py), plus "garbage": votes for random blocks, signed."""
         mode = replica.byzantine
-        if mode is None:
+        if mode is None or mode == "censor":  # a censor's pool never holds the censored requests (see submit)
             return [(to, message)]
         keys = SimKeys(replica.id, self._secrets)
-        if mode == "mute" and isinstance(message, bft_pb2.BftProposal):
-            return []
-        if mode == "equivocate" and isinstance(message, bft_pb2.BftProposal):
-            return self._equivocate(keys, replica.id, message)
-        if mode == "censor" and isinstance(message, bft_pb2.BftProposal):
-            return [(to, message)]  # its pool never holds the censored requests (see submit)
-        if mode == "bad-votes" and isinstance(message, bft_pb2.BftVote | bft_pb2.BftTimeout):
-            bad = type(message)()
-            bad.CopyFrom(message)
-            bad.signature = bytes(b ^ 0xFF for b in message.signature)
-            return [(to, bad)]
-        if mode == "replay":
-            replica.sent.append(message)
-            out = [(to, message)]
-            if len(replica.sent) > 20 and self.rng.random() < 0.3:
-                out.append((EVERYONE, self.rng.choice(replica.sent[:-10])))
-            return out
-        if mode == "garbage" and isinstance(message, bft_pb2.BftVote):
+        if mode == "garbage":
+            if not isinstance(message, bft_pb2.BftVote):
+                return [(to, message)]
             fake = bft_pb2.BftVote()
             fake.CopyFrom(message)
             fake.block_hash = self.rng.randbytes(32)
             fake.signature = keys.sign(vote_statement(fake.phase, CHANNEL, fake.view, fake.height, fake.block_hash))
             return [(to, message), (EVERYONE, fake)]
-        return [(to, message)]
-
-    def _equivocate(self, keys: SimKeys, sender: str, proposal: bft_pb2.BftProposal) -> list[tuple[str, Message]]:
-        """Half the replicas get the proposal, the other half a different block at the same height and view."""
-        block = block_pb2.Block.FromString(proposal.block)
-        other = block_pb2.Block()
-        other.CopyFrom(block)
-        envelopes = list(other.data.envelopes)
-        if len(envelopes) > 1:
-            envelopes.reverse()
-        else:
-            envelopes = [b"tx-forged-%d" % self.round]
-        del other.data.envelopes[:]
-        other.data.envelopes.extend(envelopes)
-        other.header.data_hash = hashing.data_hash(envelopes)
-        twin = bft_pb2.BftProposal()
-        twin.CopyFrom(proposal)
-        twin.block = other.SerializeToString()
-        twin.signature = keys.sign(proposal_statement(CHANNEL, proposal.view, other.header.number,
-                                                      hashing.header_hash(other.header)))
-        others = [i for i in self.ids if i != sender]
-        half = len(others) // 2
-        return [(i, proposal) for i in others[:half]] + [(i, twin) for i in others[half:]]
+        if replica.misbehaviour is None:
+            replica.misbehaviour = Misbehaviour(mode, replica.id, self.ids, CHANNEL, keys.sign, self.rng)
+        return replica.misbehaviour.outgoing(to, message)
 
     # ----- checks -----
 

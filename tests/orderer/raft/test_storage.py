@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from gridledger.orderer.consensus.raft.core import CoreConfig, RaftCore, Ready
-from gridledger.orderer.consensus.raft.messages import BadPayload, decode
+from gridledger.orderer.consensus.raft.messages import decode
 from gridledger.orderer.consensus.raft.storage import RaftStorage, RaftStorageError
+from gridledger.orderer.consensus.transport import BadPayload
 from gridledger.v1 import raft_pb2
 
 

@@ -61,6 +61,9 @@ class RequestPool:
         """The txid of exactly this envelope if it is in the pool (so it was validated on arrival)."""
         return self._by_digest.get(hashing.sha256(envelope))
 
+    def was_committed(self, txid: str) -> bool:
+        return txid in self._committed
+
     def committed(self, txids: Iterable[str]) -> None:
         """These were ordered: drop them, and refuse them from now on."""
         for txid in txids:

@@ -21,8 +21,8 @@ from gridledger.common import hashing
 from gridledger.common.logs import log_event
 from gridledger.orderer.blockwriter import BlockWriter
 from gridledger.orderer.chain import Chain, ChainTip
+from gridledger.orderer.consensus.catchup import BlockFetcher
 from gridledger.orderer.consensus.raft.blocks import snapshot_tip
-from gridledger.orderer.consensus.raft.catchup import BlockFetcher
 from gridledger.v1 import block_pb2, raft_pb2
 
 logger = logging.getLogger("gridledger.orderer.consensus.raft.applier")

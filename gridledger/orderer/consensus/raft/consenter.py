@@ -31,18 +31,18 @@ import grpc
 from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.logs import log_event
 from gridledger.orderer.chain import ChainTip
+from gridledger.orderer.consensus.catchup import BlockFetcher
 from gridledger.orderer.consensus.plugin import ConsenterSupport, NotLeader, ServiceUnavailable
 from gridledger.orderer.consensus.raft.applier import Applier
 from gridledger.orderer.consensus.raft.blocks import log_tip, snapshot_data, snapshot_tip
-from gridledger.orderer.consensus.raft.catchup import BlockFetcher
 from gridledger.orderer.consensus.raft.core import CoreConfig, RaftCore, Role
 from gridledger.orderer.consensus.raft.forward import Forwarder
 from gridledger.orderer.consensus.raft.leader import LeaderSession
-from gridledger.orderer.consensus.raft.messages import ClusterPayload
+from gridledger.orderer.consensus.raft.messages import ClusterPayload, decode
 from gridledger.orderer.consensus.raft.metrics import RaftMetrics
 from gridledger.orderer.consensus.raft.options import RaftSettings
 from gridledger.orderer.consensus.raft.storage import RaftStorage
-from gridledger.orderer.consensus.raft.transport import ClusterTransport
+from gridledger.orderer.consensus.transport import ClusterTransport
 from gridledger.v1 import block_pb2, orderer_pb2, raft_pb2
 
 logger = logging.getLogger("gridledger.orderer.consensus.raft")
@@ -71,8 +71,8 @@ class RaftConsenter:
         self._rng = rng or random.Random()
         self._commit_timeout_s = max(5.0, 5 * self._settings.max_election_timeout_s)
         self._leader_wait_s = 2 * self._settings.max_election_timeout_s
-        self._transport = ClusterTransport(self._channel_id, self.id, self._consenters, support.tls, self._receive,
-                                           self._link_down)
+        self._transport = ClusterTransport(self._channel_id, self.id, self._consenters, support.tls, decode,
+                                           self._receive, self._link_down)
         self._forwarder = Forwarder(self._transport.send)
         self._core: RaftCore | None = None
         self._storage: RaftStorage | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from google.protobuf.message import Message as ProtoMessage
 
 from gridledger.orderer.consensus.raft.core import MESSAGE_TYPES, Message
+from gridledger.orderer.consensus.transport import BadPayload, parse_payload
 from gridledger.v1 import raft_pb2
 
 ClusterPayload = Message | raft_pb2.RaftForward | raft_pb2.RaftForwardResult
@@ -19,23 +20,9 @@ PAYLOAD_TYPES: dict[str, type[ProtoMessage]] = {
 }
 
 
-class BadPayload(ValueError):
-    """A cluster message that is not a well-formed raft payload."""
-
-
-def kind_of(message: ProtoMessage) -> str:
-    return message.DESCRIPTOR.full_name
-
-
 def decode(kind: str, payload: bytes) -> ClusterPayload:
     """Parse and check the payload named by `kind`; BadPayload says what is wrong."""
-    message_type = PAYLOAD_TYPES.get(kind)
-    if message_type is None:
-        raise BadPayload(f"unknown cluster message kind {kind[:100]!r} (expected one of {', '.join(PAYLOAD_TYPES)})")
-    try:
-        message = message_type.FromString(payload)
-    except Exception as exc:  # DecodeError, bad UTF-8
-        raise BadPayload(f"payload is not a valid {kind}: {exc}") from None
+    message = parse_payload(kind, payload, PAYLOAD_TYPES)
     if isinstance(message, raft_pb2.RaftAppendEntries):
         previous_term = message.prev_log_term
         for position, entry in enumerate(message.entries):

@@ -22,14 +22,39 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 import grpc
 from cryptography.hazmat.primitives import serialization
+from google.protobuf.message import Message as ProtoMessage
 
 from gridledger.common import grpcutil
 from gridledger.common.grpcservice import service_handler
 from gridledger.common.logs import log_event
-from gridledger.orderer.consensus.raft.messages import BadPayload, ClusterPayload, decode, kind_of
 from gridledger.v1 import config_pb2, orderer_pb2
 
-logger = logging.getLogger("gridledger.orderer.consensus.raft.transport")
+logger = logging.getLogger("gridledger.orderer.consensus.transport")
+
+
+
+class BadPayload(ValueError):
+    """A cluster message whose payload is not a well-formed message of the plugin."""
+
+
+def kind_of(message: ProtoMessage) -> str:
+    """The `kind` a payload travels under: its full protobuf name."""
+    return message.DESCRIPTOR.full_name
+
+
+# A plugin's payload parser: (kind, bytes) -> its message, raising BadPayload.
+Decoder = Callable[[str, bytes], ProtoMessage]
+
+
+def parse_payload(kind: str, payload: bytes, types: Mapping[str, type[ProtoMessage]]) -> ProtoMessage:
+    """The payload as the message type `kind` names among a plugin's `types`; BadPayload says what is wrong."""
+    message_type = types.get(kind)
+    if message_type is None:
+        raise BadPayload(f"unknown cluster message kind {kind[:100]!r} (expected one of {', '.join(types)})")
+    try:
+        return message_type.FromString(payload)
+    except Exception as exc:  # DecodeError, bad UTF-8
+        raise BadPayload(f"payload is not a valid {kind}: {exc}") from None
 
 CLUSTER_SERVICE = orderer_pb2.DESCRIPTOR.services_by_name["Cluster"]
 STEP_METHOD = f"/{CLUSTER_SERVICE.full_name}/Step"
@@ -132,9 +157,10 @@ class ClusterTransport:
     """Sends payloads to the other consenters of one channel and hands received ones to `deliver`."""
 
     def __init__(self, channel_id: str, node_id: str, consenters: Mapping[str, config_pb2.Consenter],
-                 tls: grpcutil.TlsMaterial, deliver: Callable[[str, ClusterPayload], None],
+                 tls: grpcutil.TlsMaterial, decode: Decoder, deliver: Callable[[str, ProtoMessage], None],
                  on_down: Callable[[str], None]) -> None:
         self._channel_id = channel_id
+        self._decode = decode
         self._node_id = node_id
         self._deliver = deliver
         credentials = grpcutil.channel_credentials(tls)
@@ -149,7 +175,8 @@ class ClusterTransport:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(link.run(), name=f"raft-link-{peer}") for peer, link in self.links.items()]
+        self._tasks = [asyncio.create_task(link.run(), name=f"cluster-link-{peer}")
+                       for peer, link in self.links.items()]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -159,7 +186,7 @@ class ClusterTransport:
                 await task
         self._tasks = []
 
-    def send(self, to: str, payload: ClusterPayload) -> None:
+    def send(self, to: str, payload: ProtoMessage) -> None:
         link = self.links.get(to)
         if link is None:
             return
@@ -206,7 +233,7 @@ class ClusterTransport:
                                     f"sender_id {message.sender_id[:100]!r} does not match the TLS identity of "
                                     f"consenter {sender!r}")
             try:
-                payload = decode(message.kind, message.payload)
+                payload = self._decode(message.kind, message.payload)
             except BadPayload as exc:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             self._deliver(sender, payload)

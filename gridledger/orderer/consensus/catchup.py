@@ -20,10 +20,10 @@ from gridledger.common.logs import log_event
 from gridledger.common.msp import SigningIdentity
 from gridledger.common.seek import seek_envelope
 from gridledger.orderer.chain import Chain, ChainError
-from gridledger.orderer.consensus.raft.transport import CHANNEL_OPTIONS
+from gridledger.orderer.consensus.transport import CHANNEL_OPTIONS
 from gridledger.v1 import block_pb2, config_pb2, orderer_pb2_grpc
 
-logger = logging.getLogger("gridledger.orderer.consensus.raft.catchup")
+logger = logging.getLogger("gridledger.orderer.consensus.catchup")
 
 IDLE_TIMEOUT_S = 5.0  # a source that sends nothing for this long is given up for the next
 RETRY_MAX_S = 1.0
