@@ -77,3 +77,24 @@ def test_trace_problems_are_reported_before_any_network_starts(tmp_path: Path) -
         select_trace(beyond)
     quick = select_trace(spec.quickened())
     assert len(quick.households) == 63 and quick.slots == list(range(26, 34))
+
+
+def test_an_unknown_field_names_the_closest_allowed_one(tmp_path: Path) -> None:
+    text = ("name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nmarkt: {sealing: own-key}\n"
+            "agents: {alfa: 3}\nquick: {housholds: 4}\n")
+    with pytest.raises(SpecError) as raised:
+        load_spec(_write(tmp_path, text))
+    lines = sorted(str(raised.value).splitlines())  # one line per mistake
+    assert len(lines) == 3 and all(line.startswith(f"{tmp_path / 'spec.yaml'}: ") for line in lines)
+    assert "agents.alfa: unknown field" in lines[0] and "did you mean 'alpha'?" in lines[0]
+    assert "markt: unknown field; remove it or check its spelling: did you mean 'market'?" in lines[1]
+    assert "(allowed here: name, configuration, network, overrides, market, trace, agents, quick)" in lines[1]
+    assert "quick.housholds" in lines[2] and "did you mean 'households'?" in lines[2]
+    with pytest.raises(SpecError) as raised:
+        load_spec(_write(tmp_path, "name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nzzz: 1\n"))
+    assert "did you mean" not in str(raised.value) and "allowed here: name" in str(raised.value)
+
+
+def test_a_literal_is_reported_as_the_network_file_reports_it(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"market\.sealing: 'rsa' is not allowed; input should be 'own-key', "):
+        load_spec(_write(tmp_path, "name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nmarket: {sealing: rsa}\n"))

@@ -4,11 +4,15 @@ trace and the agents. `--quick` applies the spec's `quick` section, a reduced si
 
 from __future__ import annotations
 
+import difflib
+import typing
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gridledger.ops.netconfig import _describe as describe_field_error  # one message style for every YAML file
 
 
 class _Strict(BaseModel):
@@ -105,5 +109,31 @@ def load_spec(path: Path) -> ExperimentSpec:
     try:
         return ExperimentSpec(**data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors())
-        raise SpecError(f"{path}: {problems}") from None
+        raise SpecError("\n".join(f"{path}: {describe(error)}" for error in exc.errors())) from None
+
+
+def describe(error: dict) -> str:
+    """One validation error in the network file's style (ops/netconfig.py: field, what is wrong, what is
+    allowed); an unknown field also names the closest allowed one."""
+    message = describe_field_error(error)
+    if error["type"] == "extra_forbidden":
+        allowed = allowed_fields(ExperimentSpec, error["loc"][:-1])
+        close = difflib.get_close_matches(str(error["loc"][-1]), allowed, n=1, cutoff=0.6)
+        if close:
+            message += f": did you mean {close[0]!r}?"
+        message += f" (allowed here: {', '.join(allowed)})"
+    return message
+
+
+def allowed_fields(model: type[BaseModel], location: tuple) -> list[str]:
+    """The field names a model accepts at `location` (a validation error's path to the mapping)."""
+    for part in location:
+        if isinstance(part, int) or part not in model.model_fields:
+            continue
+        annotation = model.model_fields[part].annotation
+        nested = [a for a in (annotation, *typing.get_args(annotation))
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(model.model_fields)
