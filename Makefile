@@ -8,14 +8,15 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
+# DEMO_ARGS: options of `gridledger demo`, e.g. `make demo DEMO_ARGS=--keep` (leave the network up, print its URLs)
 demo: $(STAMP)
-	$(BIN)/gridledger demo
+	$(BIN)/gridledger demo $(DEMO_ARGS)
 
 test: $(STAMP) proto-check lint
 	$(BIN)/pytest -q -m "not faults"
