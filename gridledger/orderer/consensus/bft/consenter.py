@@ -92,6 +92,17 @@ class BftConsenter:
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self._failure: str | None = None
+        metrics = support.metrics
+        metrics.gauge("gridledger_bft_view", "Current BFT view of this replica",
+                      function=lambda: self._core.view if self._core else 0)
+        metrics.gauge("gridledger_bft_is_leader", "1 while this replica leads its view",
+                      function=lambda: 1 if self._core and self._core.leader == self.id else 0)
+        metrics.gauge("gridledger_bft_view_changes", "Views this replica entered by a timeout certificate",
+                      function=lambda: self._core.view_changes if self._core else 0)
+        metrics.gauge("gridledger_bft_pool_requests", "Requests waiting in this replica's pool",
+                      function=lambda: len(self._core.pool) if self._core else 0)
+        metrics.gauge("gridledger_bft_rejected_messages", "Consensus messages this replica refused",
+                      function=lambda: sum(self._core.rejected.values()) if self._core else 0)
 
     # ----- the Consenter interface -----
 
