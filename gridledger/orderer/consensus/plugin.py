@@ -8,14 +8,17 @@ consensus type, so a new one (PoW or PoS leader election, for comparison experim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import grpc
 
 from gridledger.common.channel import ChannelContext
 from gridledger.common.grpcutil import TlsMaterial
+from gridledger.common.logs import log_event
 from gridledger.common.metrics import Registry
 from gridledger.common.msp import SigningIdentity
 from gridledger.common.nodeconfig import NodeConfig
@@ -76,3 +79,17 @@ class ConsenterSupport:
     writer: BlockWriter
     metrics: Registry = field(default_factory=Registry)  # the node's registry, rendered on /metrics
     tls: TlsMaterial | None = None  # the node's TLS material, for connections to other consenters
+
+
+async def guarded(work: Coroutine[Any, Any, None], name: str, logger: logging.Logger, node: str,
+                  on_failure: Callable[[str], None]) -> None:
+    """Run one of a consenter's tasks; if it fails, log it and report why: without its loop or applier a consenter
+    must stop ordering rather than go on half alive."""
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log_event(logger, f"{name} failed; this orderer stops ordering", level=logging.CRITICAL, exc_info=True,
+                  node=node)
+        on_failure(f"{name}: {type(exc).__name__}: {exc}")

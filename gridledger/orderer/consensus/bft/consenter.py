@@ -37,7 +37,7 @@ from gridledger.orderer.consensus.bft.messages import decode
 from gridledger.orderer.consensus.bft.statements import commit_view
 from gridledger.orderer.consensus.bft.storage import BftStorage
 from gridledger.orderer.consensus.catchup import BlockFetcher
-from gridledger.orderer.consensus.plugin import ConsenterSupport, ServiceUnavailable
+from gridledger.orderer.consensus.plugin import ConsenterSupport, ServiceUnavailable, guarded
 from gridledger.orderer.consensus.transport import ClusterTransport
 from gridledger.orderer.validation import EnvelopeValidator
 from gridledger.v1 import block_pb2, transaction_pb2
@@ -244,20 +244,15 @@ class BftConsenter:
         self._wake.set()
 
     async def _guard(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        """A part that fails stops the consenter: without its loop or applier the node must not go on."""
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log_event(logger, f"{name} failed; this orderer stops ordering", level=logging.CRITICAL, exc_info=True,
-                      node=self.id)
-            self._failure = f"{name}: {type(exc).__name__}: {exc}"
-            self._fail_waiters(f"the bft consenter failed: {self._failure}")
-            current = asyncio.current_task()
-            for task in self._tasks:
-                if task is not current:
-                    task.cancel()
+        await guarded(work, name, logger, self.id, self._fail)
+
+    def _fail(self, reason: str) -> None:
+        self._failure = reason
+        self._fail_waiters(f"the bft consenter failed: {reason}")
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
 
     # ----- the chain -----
 

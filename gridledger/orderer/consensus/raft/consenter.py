@@ -32,7 +32,7 @@ from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.logs import log_event
 from gridledger.orderer.chain import ChainTip
 from gridledger.orderer.consensus.catchup import BlockFetcher
-from gridledger.orderer.consensus.plugin import ConsenterSupport, NotLeader, ServiceUnavailable
+from gridledger.orderer.consensus.plugin import ConsenterSupport, NotLeader, ServiceUnavailable, guarded
 from gridledger.orderer.consensus.raft.applier import Applier
 from gridledger.orderer.consensus.raft.blocks import log_tip, snapshot_data, snapshot_tip
 from gridledger.orderer.consensus.raft.core import CoreConfig, RaftCore, Role
@@ -230,15 +230,7 @@ class RaftConsenter:
             self._changed()
 
     async def _guard(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        """A part that fails stops the consenter: without its raft loop or applier the node must not go on."""
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log_event(logger, f"{name} failed; this orderer stops ordering", level=logging.CRITICAL, exc_info=True,
-                      node=self.id)
-            self._fail(f"{name}: {type(exc).__name__}: {exc}")
+        await guarded(work, name, logger, self.id, self._fail)
 
     def _fail(self, reason: str) -> None:
         self._failure = reason
