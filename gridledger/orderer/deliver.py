@@ -16,6 +16,7 @@ length-delimited Block) instead of parsing and re-serialising each block for eac
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -27,7 +28,7 @@ from gridledger.common.envelope import DELIVER_STATUS, EnvelopeError
 from gridledger.common.logs import log_event
 from gridledger.orderer.chain import Chain
 from gridledger.orderer.validation import Rejected, channel_policy
-from gridledger.v1 import peer_pb2, transaction_pb2
+from gridledger.v1 import block_pb2, peer_pb2, transaction_pb2
 
 logger = logging.getLogger("gridledger.orderer.deliver")
 
@@ -71,16 +72,27 @@ def _ascii(text: str) -> str:
     return "".join(ch if " " <= ch <= "~" else "?" for ch in text)[:1000]
 
 
+def forged(raw: bytes) -> bytes:
+    """The block with every signature altered: what a Byzantine orderer would send to pass off a block no quorum
+    signed (test-only, orderer/faults.py)."""
+    block = block_pb2.Block.FromString(raw)
+    for signature in block.metadata.signatures:
+        signature.signature = bytes(b ^ 0x01 for b in signature.signature)
+    return block.SerializeToString()
+
+
 class DeliverService:
     """The Deliver half of AtomicBroadcast for one channel."""
 
-    def __init__(self, context: ChannelContext, chain: Chain) -> None:
+    def __init__(self, context: ChannelContext, chain: Chain, fault: str | None = None) -> None:
         self._context = context
         self._chain = chain
         self._readers = channel_policy(context, "Readers")
+        self._fault = fault  # a test-only Deliver mode towards peers (orderer/faults.py), or None
 
-    def check_request(self, raw: bytes) -> peer_pb2.SeekInfo:
-        """The SeekInfo of a well-formed request from an allowed reader; raises Refused otherwise."""
+    def check_request(self, raw: bytes) -> tuple[peer_pb2.SeekInfo, str]:
+        """The SeekInfo of a well-formed request from an allowed reader, and the reader's role; raises Refused
+        otherwise."""
         try:
             request = envelopes.decode(transaction_pb2.Envelope, raw, "request")
             seek, member = envelopes.open_seek(request, self._context, "orderer")
@@ -93,18 +105,20 @@ class DeliverService:
                 raise Refused(rejected.status_name, rejected.info) from None
         if seek.stop and not seek.newest and seek.start >= seek.stop:
             raise Refused("BAD_REQUEST", f"start {seek.start} is not before stop {seek.stop}")
-        return seek
+        return seek, member.role
 
     async def deliver(self, raw: bytes,
                       context: grpc.aio.ServicerContext) -> AsyncIterator[bytes | peer_pb2.DeliverResponse]:
         """The stream handler; the request arrives as raw bytes so that parse errors are ours to answer."""
         try:
-            seek = self.check_request(raw)
+            seek, role = self.check_request(raw)
         except Refused as refused:
             log_event(logger, "deliver refused", level=logging.DEBUG, status=refused.status, info=refused.info)
             context.set_trailing_metadata(((INFO_KEY, _ascii(refused.info)),))
             yield peer_pb2.DeliverResponse(status=refused.status)
             return
+        if self._fault == "withhold" and role == "peer":
+            await asyncio.Event().wait()  # a Byzantine orderer that keeps the stream open and sends nothing
         next_number = self._chain.height if seek.newest else seek.start
         if seek.stop and next_number >= seek.stop:
             context.set_trailing_metadata(((INFO_KEY, f"the newest block is already past stop {seek.stop}"),))
@@ -120,6 +134,6 @@ class DeliverService:
                 block = self._chain.raw_block(next_number)
                 if block is None:  # cannot happen below the height; stop rather than skip a block
                     raise RuntimeError(f"block {next_number} is missing from the store")
-                yield block_response(block)
+                yield block_response(forged(block) if self._fault == "forge" and role == "peer" else block)
                 next_number += 1
         yield peer_pb2.DeliverResponse(status="SUCCESS")

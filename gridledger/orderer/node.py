@@ -10,6 +10,7 @@ what it has accepted) -> store.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import grpc
@@ -28,6 +29,7 @@ from gridledger.orderer.consensus import Consenter, ConsenterSupport, ServesClus
 from gridledger.orderer.consensus.registry import UnsupportedConsensus, create_consenter
 from gridledger.orderer.cutter import BatchLimits
 from gridledger.orderer.deliver import DeliverService
+from gridledger.orderer.faults import DELIVER_MODES, FaultConfigError, fault_from_environment
 from gridledger.orderer.service import atomic_broadcast_handler
 from gridledger.orderer.validation import EnvelopeValidator
 from gridledger.v1 import block_pb2, orderer_pb2
@@ -96,6 +98,10 @@ class OrdererNode:
             raise StartupError(f"cannot load the crypto material of {config.name}: {exc}") from None
         genesis, context = _read_genesis(config.genesis_block)
         consensus = context.config.consensus
+        try:
+            fault = fault_from_environment(os.environ)
+        except FaultConfigError as exc:
+            raise StartupError(str(exc)) from None
         if material.identity.certificate not in {c.identity.certificate for c in consensus.consenters}:
             raise StartupError(f"{config.name} ({config.msp_id}) is not a consenter of channel "
                                f"{context.channel_id!r}; its certificate is not in the genesis block's consenter set")
@@ -130,7 +136,8 @@ class OrdererNode:
                              function=lambda: writer.blocks_written)
 
         broadcast = BroadcastService(EnvelopeValidator(context), self._consenter, envelopes_total)
-        deliver = DeliverService(context, self._chain)
+        deliver = DeliverService(context, self._chain, None if fault is None or fault.mode not in DELIVER_MODES
+                                 else fault.mode)
         try:
             self._server, self.port = grpcutil.aio_server(material.tls, f"{config.listen_host}:{config.port}")
         except (OSError, RuntimeError) as exc:

@@ -1,25 +1,18 @@
-"""Blocks in and out of a peer: the PeerDeliver service streams committed blocks (or per-transaction status) to
-readers, and the BlockPuller fetches new blocks from the ordering service and hands them to the committer.
+"""Blocks out of a peer: the PeerDeliver service streams committed blocks (or per-transaction status) to readers.
+(Blocks in come from the ordering service through peer/puller.py.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
-import grpc
-
-from gridledger.common.blockverify import BlockVerificationError
 from gridledger.common.channel import ChannelContext
 from gridledger.common.envelope import DELIVER_STATUS, EnvelopeError, open_seek
-from gridledger.common.grpcutil import TlsMaterial, aio_channel
-from gridledger.common.msp import Member, SigningIdentity
-from gridledger.common.nodeconfig import Endpoint
+from gridledger.common.msp import Member
 from gridledger.common.policy import Principal
-from gridledger.common.seek import seek_envelope
 from gridledger.peer.committer import CommitNotifier, filtered_block
-from gridledger.v1 import block_pb2, orderer_pb2_grpc, peer_pb2, peer_pb2_grpc, transaction_pb2
+from gridledger.v1 import block_pb2, peer_pb2, peer_pb2_grpc, transaction_pb2
 
 log = logging.getLogger(__name__)
 
@@ -71,45 +64,3 @@ class PeerDeliverService(peer_pb2_grpc.PeerDeliverServicer):
 
         async for response in self._stream(request, convert):
             yield response
-
-
-class BlockPuller:
-    """Keeps the ledger up to date from the orderers: one Deliver stream at a time, failing over to the next
-    orderer when a stream breaks or delivers a block that does not verify."""
-
-    def __init__(self, channel_id: str, orderers: list[Endpoint], identity: SigningIdentity, tls: TlsMaterial,
-                 ledger, commit_block: Callable[[block_pb2.Block], asyncio.Future]) -> None:
-        self._channel_id = channel_id
-        self._orderers = orderers
-        self._identity = identity
-        self._tls = tls
-        self._ledger = ledger
-        self._commit_block = commit_block
-        self.connected_to: str | None = None
-
-    async def run(self) -> None:
-        attempt = 0
-        while True:
-            endpoint = self._orderers[attempt % len(self._orderers)]
-            try:
-                await self._pull_from(endpoint)
-            except grpc.aio.AioRpcError as exc:
-                log.warning("deliver from %s failed: %s", endpoint.name, exc.code().name)
-            except BlockVerificationError as exc:
-                log.error("block from %s rejected: %s", endpoint.name, exc)
-            self.connected_to = None
-            attempt += 1
-            await asyncio.sleep(min(2.0, 0.1 * attempt))
-
-    async def _pull_from(self, endpoint: Endpoint) -> None:
-        async with aio_channel(endpoint.address, self._tls) as channel:
-            stub = orderer_pb2_grpc.AtomicBroadcastStub(channel)
-            request = seek_envelope(self._identity, self._channel_id, start=self._ledger.height)
-            self.connected_to = endpoint.name
-            async for response in stub.Deliver(request):
-                if response.WhichOneof("kind") != "block":
-                    log.warning("orderer %s ended deliver with status %s", endpoint.name, response.status)
-                    return
-                if response.block.header.number < self._ledger.height:
-                    continue
-                await self._commit_block(response.block)

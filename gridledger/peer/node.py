@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gridledger.common import logs
+from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.channel import ChannelContext, config_from_block
 from gridledger.common.grpcservice import add_service
 from gridledger.common.grpcutil import aio_server
@@ -19,11 +20,12 @@ from gridledger.common.nodeconfig import NodeConfig
 from gridledger.common.operations import HttpResponse, OperationsServer, json_response
 from gridledger.peer.broadcast import broadcaster_for
 from gridledger.peer.committer import CommitNotifier, Committer
-from gridledger.peer.deliver import BlockPuller, PeerDeliverService
+from gridledger.peer.deliver import PeerDeliverService
 from gridledger.peer.endorser import Endorser
 from gridledger.peer.gateway import GatewayCore, GatewayService, RemoteEndorser
 from gridledger.peer.ledger import Ledger
 from gridledger.peer.metrics import PeerMetrics
+from gridledger.peer.puller import BlockPuller
 from gridledger.peer.runtime import ChaincodeRuntime
 from gridledger.peer.services import AdminService, EndorserService
 from gridledger.v1 import block_pb2, peer_pb2
@@ -83,7 +85,7 @@ class PeerNode:
         add_service(server, admin, services["Admin"])
         await server.start()
         puller = BlockPuller(self.context.channel_id, config.orderers, self.identity, self.tls, self.ledger,
-                             self.commit_block)
+                             self.commit_block, BlockVerifier(self.context).verify_signatures)
         pulling = asyncio.create_task(puller.run())
         operations = None
         if config.operations_port is not None:

@@ -98,7 +98,7 @@ def test_orderer_org_admin_is_not_a_writer(context: ChannelContext, dev_crypto: 
 
 def deliver_check(context: ChannelContext, request: transaction_pb2.Envelope | bytes) -> peer_pb2.SeekInfo:
     raw = request if isinstance(request, bytes) else request.SerializeToString()
-    return DeliverService(context, chain=None).check_request(raw)  # type: ignore[arg-type]
+    return DeliverService(context, chain=None).check_request(raw)[0]  # type: ignore[arg-type]
 
 
 def test_deliver_accepts_readers_peers_and_orderers(context: ChannelContext, user: msp.SigningIdentity,

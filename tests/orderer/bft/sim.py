@@ -18,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gridledger.common import hashing
-from gridledger.orderer.consensus.bft.byzantine import MODES, Misbehaviour
+from gridledger.orderer.consensus.bft.byzantine import Misbehaviour
 from gridledger.orderer.consensus.bft.certs import Committee, Verifier
 from gridledger.orderer.consensus.bft.core import EVERYONE, BftCore, ChainPosition, CoreConfig, Message
 from gridledger.orderer.consensus.bft.statements import commit_view, vote_statement
 from gridledger.orderer.cutter import BatchLimits
+from gridledger.orderer.faults import CONSENSUS_MODES
 from gridledger.v1 import bft_pb2, block_pb2
 
 ROUND_S = 0.01
@@ -30,7 +31,7 @@ LIMITS = BatchLimits(max_message_count=8, preferred_max_bytes=1024, absolute_max
 CONFIG = CoreConfig(limits=LIMITS, request_timeout_s=0.1, view_timeout_s=0.2, leader_rotation=True,
                     rotation_blocks=1)
 CHANNEL = "energy"
-BYZANTINE_MODES = (*MODES, "garbage")
+BYZANTINE_MODES = (*CONSENSUS_MODES, "garbage")
 
 
 class SafetyViolation(AssertionError):

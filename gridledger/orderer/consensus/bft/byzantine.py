@@ -1,6 +1,5 @@
 """Byzantine behaviour for tests: an honest core's output rewritten the way a faulty orderer would (docs/bft.md,
-"Byzantine test modes"). Enabled only by GRIDLEDGER_BFT_FAULT together with GRIDLEDGER_ALLOW_FAULTS=1; a node
-started without the second refuses to start rather than misbehave by accident.
+"Byzantine test modes"; orderer/faults.py says how a mode is chosen).
 
 The core stays honest; these rewrites sit between it and the transport, so the same modes drive the seeded
 simulation (tests/orderer/bft/sim.py) and real orderer processes.
@@ -9,42 +8,12 @@ simulation (tests/orderer/bft/sim.py) and real orderer processes.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from gridledger.common import hashing
 from gridledger.orderer.consensus.bft.core import EVERYONE, Message
 from gridledger.orderer.consensus.bft.statements import proposal_statement
 from gridledger.v1 import bft_pb2, block_pb2
-
-FAULT_VARIABLE = "GRIDLEDGER_BFT_FAULT"
-ALLOW_VARIABLE = "GRIDLEDGER_ALLOW_FAULTS"
-MODES = ("mute", "equivocate", "censor", "bad-votes", "replay")
-
-
-class FaultConfigError(ValueError):
-    """A fault mode that is unknown, or asked for without the explicit permission variable."""
-
-
-@dataclass(frozen=True)
-class Fault:
-    mode: str
-    argument: str = ""  # censor: the MSP id whose clients' transactions are dropped
-
-
-def fault_from_environment(environment: Mapping[str, str]) -> Fault | None:
-    value = environment.get(FAULT_VARIABLE, "").strip()
-    if not value:
-        return None
-    if environment.get(ALLOW_VARIABLE) != "1":
-        raise FaultConfigError(f"{FAULT_VARIABLE}={value!r} makes this orderer Byzantine, which only tests may ask "
-                               f"for: set {ALLOW_VARIABLE}=1 as well, or unset {FAULT_VARIABLE}")
-    mode, _, argument = value.partition(":")
-    if mode not in MODES:
-        raise FaultConfigError(f"unknown {FAULT_VARIABLE} mode {mode!r}; choose one of {', '.join(MODES)}")
-    if mode == "censor" and not argument:
-        raise FaultConfigError(f"{FAULT_VARIABLE}=censor needs the MSP id to censor, e.g. censor:Org2MSP")
-    return Fault(mode, argument)
 
 
 class Misbehaviour:

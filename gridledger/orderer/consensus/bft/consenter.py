@@ -29,7 +29,7 @@ import grpc
 from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.envelope import EnvelopeError, open_stored
 from gridledger.common.logs import log_event
-from gridledger.orderer.consensus.bft.byzantine import Misbehaviour, fault_from_environment
+from gridledger.orderer.consensus.bft.byzantine import Misbehaviour
 from gridledger.orderer.consensus.bft.certs import Committee
 from gridledger.orderer.consensus.bft.core import EVERYONE, BftCore, ChainPosition, Committed, CoreConfig, Message
 from gridledger.orderer.consensus.bft.keys import ConsenterKeys
@@ -39,6 +39,7 @@ from gridledger.orderer.consensus.bft.storage import BftStorage
 from gridledger.orderer.consensus.catchup import BlockFetcher
 from gridledger.orderer.consensus.plugin import ConsenterSupport, ServiceUnavailable, guarded
 from gridledger.orderer.consensus.transport import ClusterTransport
+from gridledger.orderer.faults import CONSENSUS_MODES, fault_from_environment
 from gridledger.orderer.validation import EnvelopeValidator
 from gridledger.v1 import block_pb2, transaction_pb2
 
@@ -77,7 +78,7 @@ class BftConsenter:
         self._keys = ConsenterKeys(context, support.identity)
         self._validator = EnvelopeValidator(context)
         self._fault = fault_from_environment(environment)
-        self._misbehaviour = None if self._fault is None else Misbehaviour(
+        self._misbehaviour = None if self._fault is None or self._fault.mode not in CONSENSUS_MODES else Misbehaviour(
             self._fault.mode, self.id, members, self._channel_id, self._keys.sign, random.Random())
         consenters = {c.id: c for c in consensus.consenters}
         self._transport = ClusterTransport(self._channel_id, self.id, consenters, support.tls, decode, self._receive,
