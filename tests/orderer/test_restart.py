@@ -95,7 +95,7 @@ def _run_orderer(config: Path) -> tuple[int, list[dict]]:
 def test_startup_errors_are_clear(dev_crypto: Path, tmp_path: Path) -> None:
     bft = support.write_node_config(tmp_path / "bft", dev_crypto, support.make_genesis(dev_crypto, "bft"))
     code, events = _run_orderer(bft)
-    assert code == 1 and "consensus type 'bft' is not implemented" in events[-1]["error"]
+    assert code == 1 and "BFT needs 3f+1 consenters (4, 7, 10, ...), got 1" in events[-1]["error"]
 
     broken = support.write_node_config(tmp_path / "broken", dev_crypto, support.make_genesis(dev_crypto))
     (tmp_path / "broken" / "genesis.block").write_bytes(b"not a block")

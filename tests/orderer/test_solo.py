@@ -96,8 +96,6 @@ def test_each_partial_batch_gets_its_own_timer(tmp_path: Path, dev_crypto: Path)
 def test_unknown_consensus_types_are_refused_clearly(tmp_path: Path, dev_crypto: Path) -> None:
     sup, store = _support(tmp_path, dev_crypto, timeout_ms=100)
     try:
-        with pytest.raises(UnsupportedConsensus, match="'bft' is not implemented"):
-            create_consenter("bft", sup)
         with pytest.raises(UnsupportedConsensus, match="unknown consensus type 'pow'"):
             create_consenter("pow", sup)
         assert isinstance(create_consenter("solo", sup), SoloConsenter)
