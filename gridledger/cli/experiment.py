@@ -32,16 +32,15 @@ class ProgressBars:
         self._bars = bars
         self._name = name
         self._tasks: dict[str, TaskID] = {}
-        self._started: dict[str, float] = {}
+        self._started = time.monotonic()
 
     def __call__(self, what: str, done: int, total: int) -> None:
         if what not in self._tasks:
             self._tasks[what] = self._bars.add_task(f"{self._name}: {what}", total=total or None)
-            self._started[what] = time.monotonic()
         self._bars.update(self._tasks[what], completed=done, total=total or None)
         if total and done == total:
-            seconds = time.monotonic() - self._started[what]
-            self._bars.console.print(f"{self._name}: {what}: done ({done}/{total}, {seconds:.1f} s)")
+            self._bars.console.print(f"{self._name}: {what}: done ({done}/{total}) at "
+                                     f"{time.monotonic() - self._started:.1f} s")
 
 
 def _load(path: Path, quick: bool) -> ExperimentSpec:
@@ -61,11 +60,15 @@ def stop_command(data_dir: Path) -> str:
     return f"gridledger network down --data-dir {data_dir}"
 
 
-def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, shown: Console = console) -> list[Path]:
+def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, shown: Console = console,
+              network: Path | None = None) -> list[Path]:
     """Run each spec in turn with a progress display on `shown`; return the run directories. With `keep` the last
-    network stays up (each run needs its own network, so earlier ones are stopped when the next starts)."""
+    network stays up (each run needs its own network, so earlier ones are stopped when the next starts); `network`
+    replaces the specs' network definition."""
     run_dirs = []
     loaded = [_load(path, quick) for path in specs]
+    if network is not None:
+        loaded = [spec.model_copy(update={"network": network}) for spec in loaded]
     for number, spec in enumerate(loaded, start=1):
         last = number == len(loaded)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -1,7 +1,7 @@
-"""`gridledger experiment run` end to end on a real network (2 orgs x 1 peer, solo orderer, both orgs endorse):
-a small Configuration 3 community (auctioneer key, so every transaction type occurs) bids, reveals, reports and is
-settled; `market verify` agrees with every slot on the kept network; the run directory holds island's CSVs, the
-ledger verified, and the report."""
+"""An experiment end to end on a real network (2 orgs x 1 peer, solo orderer, both orgs endorse), run as
+`gridledger demo --spec SPEC --keep --json`: a small Configuration 3 community (auctioneer key, so every transaction
+type occurs) bids, reveals, reports and is settled; the kept network serves REST and `market verify` agrees with
+every slot; the run directory holds island's CSVs, the ledger verified, and the report."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import csv
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -29,15 +30,27 @@ def test_a_small_configuration_3_run_is_settled_recorded_and_reported(tmp_path: 
         "market": {"sealing": "auctioneer-key", "data_model": "key-per-tx", "slot_length_blocks": 12,
                    "reveal_offset_blocks": 6, "start_margin_blocks": 3},
         "trace": {"path": "deploy/traces/sample.csv", "households": 6, "first_slot": 30, "slots": 2},
+        "quick": {"trace": "deploy/traces/sample.csv", "households": 6, "first_slot": 30, "slots": 2},
         "agents": {"clock_interval_ms": 200, "seed": 5}}))
-    run_dir = tmp_path / "results" / "tiny3"
+    run_dir = tmp_path / "results" / "tiny3-quick"
     runner = CliRunner()
     try:
-        result = runner.invoke(app, ["experiment", "run", str(spec), "--out", str(tmp_path / "results"), "--keep"])
+        result = runner.invoke(app, ["demo", "--spec", str(spec), "--out", str(tmp_path / "results"), "--keep",
+                                     "--json"])
         assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout)  # progress went to stderr: stdout is the JSON document alone
+        [metrics] = document["runs"]
+        assert metrics["ledger_verify"] == "ok" and metrics["bidder_success"] == 1.0
+        kept = document["network"]
+        assert kept["stop"] == f"gridledger network down --data-dir {run_dir / 'network'}"
+        assert all(node["healthy"] for node in kept["nodes"]) and len(kept["rest"]) == 2
+        with httpx.Client(base_url=kept["rest"][0]["url"], timeout=10) as http:
+            assert http.get("/readyz").json()["status"] == "ready"
         for slot in ("0", "1"):  # any participant recomputes clearing and settlement from the ledger
-            verified = runner.invoke(app, ["market", "verify", "tiny3", slot, "--data-dir", str(run_dir / "network")])
+            verified = runner.invoke(app, ["market", "verify", "tiny3-quick", slot, "--data-dir",
+                                           str(run_dir / "network"), "--json"])
             assert verified.exit_code == 0, verified.output
+            assert json.loads(verified.stdout)["ok"] is True
     finally:
         runner.invoke(app, ["network", "down", "--data-dir", str(run_dir / "network")])
 
@@ -55,7 +68,6 @@ def test_a_small_configuration_3_run_is_settled_recorded_and_reported(tmp_path: 
         assert int(slot["traded_wh"]) <= min(int(slot["buy_wh"]), int(slot["sell_wh"]))
         assert int(slot["unrevealed"]) == int(slot["undecryptable"]) == 0
 
-    metrics = compute(load_run(run_dir))
-    assert metrics.bidder_success == 1.0
+    assert compute(load_run(run_dir)).bidder_success == 1.0
     assert (tmp_path / "results" / "report.html").read_text().count("<svg") >= 4
-    assert "report:" in result.output
+    assert document["report"] == str(tmp_path / "results" / "report.html")
