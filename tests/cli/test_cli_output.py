@@ -11,9 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gridledger.cli.app import app
-from gridledger.ops import cryptogen
-from gridledger.ops.netconfig import load_network
-from tests.integration.network import REPO, write_network
+from tests.integration.network import REPO
+from tests.sdk.support import data_folder
 
 SAMPLE = REPO / "deploy" / "traces" / "sample.csv"
 
@@ -25,12 +24,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("cli")
-    network_file = write_network(folder, orgs=2, peers_per_org=1)
-    data = folder / "data"
-    cryptogen.generate(load_network(network_file), data / "crypto")
-    (data / "network.json").write_text(json.dumps({"network_file": str(network_file)}))
-    return data
+    return data_folder(tmp_path_factory.mktemp("cli"))
 
 
 def test_a_piped_table_keeps_every_value_whole(tmp_path: Path) -> None:

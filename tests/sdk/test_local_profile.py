@@ -8,21 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.ops import cryptogen
-from gridledger.ops.netconfig import load_network
 from gridledger.sdk import LocalNetworkError, local_member, read_local_profile
-from tests.integration.network import write_network
+from tests.sdk.support import data_folder
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder as `network up` leaves it (marker and crypto material; no processes are needed here)."""
-    folder = tmp_path_factory.mktemp("profile")
-    network_file = write_network(folder, orgs=2, peers_per_org=2)
-    data = folder / "data"
-    cryptogen.generate(load_network(network_file), data / "crypto")
-    (data / "network.json").write_text(json.dumps({"network_file": str(network_file)}))
-    return data
+    return data_folder(tmp_path_factory.mktemp("profile"), orgs=2, peers_per_org=2)
 
 
 def test_the_profile_has_channel_peers_and_acting_users(data_dir: Path) -> None:
