@@ -49,9 +49,11 @@ def demo(spec: Path = typer.Option(DEFAULT_SPEC, "--spec", help="the experiment 
          out: Path = typer.Option(Path("results/demo"), "--out", help="where the run and report.html go"),
          keep: bool = typer.Option(False, "--keep", help="leave the network up, with a REST service per "
                                    "organisation, and print its URLs and how to stop it"),
+         network: Path | None = typer.Option(None, "--network", help="run on this network definition instead "
+                                             "of the spec's (e.g. deploy/networks/bft.yaml)"),
          as_json: bool = JsonOption) -> None:
     """Run the market demo end to end (a few minutes)."""
-    run_dirs = run_specs([spec], out, quick=True, keep=keep, shown=err if as_json else console)
+    run_dirs = run_specs([spec], out, quick=True, keep=keep, shown=err if as_json else console, network=network)
     if not keep:
         summarise(run_dirs, out, as_json)
         return
