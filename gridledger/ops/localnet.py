@@ -303,10 +303,11 @@ class LocalNetwork:
 
 
 def claim(data_dir: Path, network: NetworkDefinition, network_file: Path, genesis_path: Path, host: str,
-          error: type[NetworkError] = NetworkError) -> None:
+          error: type[NetworkError] = NetworkError, up: str = "gridledger network up") -> None:
     """Record in <data_dir>/network.json that the folder belongs to `network_file`, refusing (with `error`, saying
-    what to do) a folder that holds another network, or crypto material or a genesis block made for another network
-    definition (ops/provenance.py). Nothing is written unless the folder passes."""
+    what to do; `up` is the command that starts a network) a folder that holds another network, or crypto material
+    or a genesis block made for another network definition (ops/provenance.py). Nothing is written unless the
+    folder passes."""
     marker = data_dir / "network.json"
     wanted = str(network_file.resolve())
     if marker.exists():
@@ -316,7 +317,10 @@ def claim(data_dir: Path, network: NetworkDefinition, network_file: Path, genesi
     try:
         genesis.check_material(network, data_dir / "crypto", genesis_path, host, network_file)
     except provenance.ForeignMaterial as exc:
-        raise error(f"{exc}.\nNothing was started; {_fresh_folder(data_dir)}") from None
+        made_for = exc.recorded.file if exc.recorded and Path(exc.recorded.file).is_file() else None
+        run_that = f"; or start the network it was made for: `{up} --network {made_for} --data-dir {data_dir}`" \
+            if made_for else ""
+        raise error(f"{exc}.\nNothing was started; {_fresh_folder(data_dir)}{run_that}") from None
     data_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"network_file": wanted}))
 

@@ -30,7 +30,12 @@ RECORD = "definition.json"
 
 
 class ForeignMaterial(ValueError):
-    """Crypto material or a genesis block made for another network definition; the message says which."""
+    """Crypto material or a genesis block made for another network definition; the message says which, and
+    `recorded` is that definition when a record names it."""
+
+    def __init__(self, message: str, recorded: Provenance | None = None) -> None:
+        super().__init__(message)
+        self.recorded = recorded
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,8 @@ def _foreign(what: str, path: Path, recorded: Provenance, wanted: Provenance) ->
     if (recorded.name, recorded.file) == (wanted.name, wanted.file) and wanted.file:
         return ForeignMaterial(f"{path} holds {what} generated from an earlier version of {wanted.file} (digest "
                                f"{recorded.digest[:12]}; the file now has digest {wanted.digest[:12]})")
-    return ForeignMaterial(f"{path} holds {what} generated for {recorded.describe()}, not for {wanted.describe()}")
+    return ForeignMaterial(f"{path} holds {what} generated for {recorded.describe()}, not for {wanted.describe()}",
+                           recorded)
 
 
 def check_record(what: str, path: Path, record: Path, wanted: Provenance) -> None:

@@ -68,7 +68,8 @@ def test_up_refuses_a_folder_made_for_another_definition_and_writes_nothing(raft
         in message
     assert f"not for network definition 'dev' ({DEV.resolve()}" in message
     assert f"Nothing was started; use another --data-dir, or delete it: `gridledger network down --purge " \
-           f"--data-dir {data.resolve()}`" in message
+           f"--data-dir {data.resolve()}`; or start the network it was made for: `gridledger network up --network " \
+           f"{RAFT.resolve()} --data-dir {data.resolve()}`" in message
     assert sorted(p.relative_to(data) for p in data.rglob("*")) == before, "nothing written, not even network.json"
 
 
@@ -153,6 +154,7 @@ def test_containers_refuse_a_folder_made_for_another_definition(tmp_path: Path) 
     message = " ".join(str(info.value).split())
     assert "holds crypto material generated for network definition 'solo-2x2'" in message
     assert "use another --data-dir" in message
+    assert f"`gridledger network up --docker --network {SOLO_2X2} --data-dir {data.resolve()}`" in message
     assert not (data / "network.json").exists()
 
 

@@ -104,7 +104,8 @@ def prepare(network_file: Path, data_dir: Path) -> tuple[NetworkDefinition, Layo
     that holds nothing of another network (localnet.claim)."""
     network = load_network(network_file)
     layout = Layout(data_dir.resolve())
-    claim(layout.data_dir, network, network_file, layout.genesis_path, "", DockerError)
+    claim(layout.data_dir, network, network_file, layout.genesis_path, "", DockerError,
+          up="gridledger network up --docker")
     cryptogen.generate(network, layout.crypto_dir, source=network_file)
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o700)
