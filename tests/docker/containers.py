@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -36,15 +37,22 @@ def docker_engine_problem() -> str | None:
 
 
 def free_ports(count: int) -> list[int]:
-    sockets = []
-    for _ in range(count):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        sockets.append(sock)
-    ports = [s.getsockname()[1] for s in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
+    """`count` distinct ports free on the host's loopback, below Linux's ephemeral range (32768-60999) even with the
+    REST services' +1000. Inside a container a node's outgoing connections take their source ports from that range,
+    so a listening port chosen there (as binding port 0 would) can be taken before the node binds it: EADDRINUSE."""
+    ports: list[int] = []
+    for port in random.sample(range(20000, 31768), 11768):
+        if {port - 1000, port + 1000} & set(ports):  # a REST service listens on a peer's operations port + 1000
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError(f"fewer than {count} free ports in 20000..31767")
 
 
 def with_free_ports(source: Path, target: Path) -> Path:
