@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 STALL_S = 2.0  # the source sent no block this long: ask the others whether they have the next one
 PROBE_TIMEOUT_S = 1.0
+SOURCE_GRACE_S = 0.5
 
 
 class BlockPuller:
@@ -41,6 +42,7 @@ class BlockPuller:
         self._commit_block = commit_block
         self._verify_signatures = verify_signatures
         self.connected_to: str | None = None
+        self._committing: asyncio.Future | None = None
         self.switches = 0  # times the watch moved us off a source that lagged or withheld blocks
 
     async def run(self) -> None:
@@ -79,6 +81,9 @@ class BlockPuller:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError, BlockVerificationError):
                         await task
+            if self._committing is not None:  # the next source starts after the block being committed
+                with contextlib.suppress(Exception):
+                    await self._committing
 
     async def _pull_from(self, endpoint: Endpoint) -> None:
         async with aio_channel(endpoint.address, self._tls) as channel:
@@ -91,7 +96,10 @@ class BlockPuller:
                     return
                 if response.block.header.number < self._ledger.height:
                     continue
-                await self._commit_block(response.block)
+                # Shielded: a switch of source cancels this task, and a commit cut off halfway would leave the
+                # block stored but its commit never announced to the clients waiting for it (_follow waits for it).
+                self._committing = asyncio.ensure_future(self._commit_block(response.block))
+                await asyncio.shield(self._committing)
 
     async def _watch(self, source: Endpoint) -> Endpoint:
         """Return an orderer that holds the next block once `source` has sent none for STALL_S."""
@@ -102,6 +110,11 @@ class BlockPuller:
                 continue
             for other in self._orderers:
                 if other is not source and await self._has_block(other, height):
+                    # The probe waits for the block; on a quiet network it may simply just have been cut. Give
+                    # the source a moment to send it too before calling it a laggard.
+                    await asyncio.sleep(SOURCE_GRACE_S)
+                    if self._ledger.height > height:
+                        break
                     return other
 
     async def _has_block(self, endpoint: Endpoint, number: int) -> bool:

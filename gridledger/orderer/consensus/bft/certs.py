@@ -2,8 +2,8 @@
 
 Everything a replica receives is checked here before the core acts on it (HotStuff's `verify(&committee)` per
 message type, gathered in one place): known and distinct signers, valid signatures over the statement of the right
-phase, view and height, a quorum of 2f+1. Certificates already verified once are remembered by their statement,
-so a certificate that comes back in a proposal or a timeout costs no second round of signature checks.
+phase, view and height, a quorum of 2f+1. Certificates already verified once are remembered (statement and
+signatures), so a certificate that comes back in a proposal or a timeout costs no second round of signature checks.
 """
 
 from __future__ import annotations
@@ -71,8 +71,11 @@ class Committee:
         return self.members[view % self.size]
 
 
-def certificate_key(certificate: bft_pb2.BftCertificate) -> tuple[int, int, int, bytes]:
-    return (certificate.phase, certificate.view, certificate.height, certificate.block_hash)
+def certificate_key(certificate: bft_pb2.BftCertificate) -> tuple:
+    """A certificate's identity for the cache: its statement and its exact signatures (a copy of a valid
+    certificate with other signatures is checked again: its signatures may end up on a stored block)."""
+    return (certificate.phase, certificate.view, certificate.height, certificate.block_hash,
+            tuple((s.signer, s.signature) for s in certificate.signatures))
 
 
 class Verifier:
@@ -83,7 +86,7 @@ class Verifier:
         self.committee = committee
         self._keys = keys
         self._members = set(committee.members)
-        self._accepted: set[tuple[int, int, int, bytes]] = set()
+        self._accepted: set[tuple] = set()
 
     def vote(self, signer: str, vote: bft_pb2.BftVote) -> None:
         if vote.phase not in (PREPARE, COMMIT) or vote.height == 0 or len(vote.block_hash) != 32:

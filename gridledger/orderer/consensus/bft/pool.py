@@ -68,8 +68,8 @@ class RequestPool:
         """These were ordered: drop them, and refuse them from now on."""
         for txid in txids:
             request = self._requests.pop(txid, None)
-            if request is not None:
-                self._by_digest.pop(request.digest, None)
+            if request is not None and self._by_digest.get(request.digest) == txid:
+                del self._by_digest[request.digest]
             self._committed[txid] = None
         while len(self._committed) > self._remembered:
             self._committed.popitem(last=False)

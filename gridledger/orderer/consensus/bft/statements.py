@@ -12,7 +12,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from gridledger.common import hashing
 from gridledger.v1 import bft_pb2, block_pb2
 
 PREPARE = bft_pb2.BFT_PREPARE
@@ -87,6 +86,3 @@ def commit_view(block: block_pb2.Block, channel: str) -> int:
         raise MetadataError(f"block {block.header.number} carries commit metadata for height {height}")
     return view
 
-
-def header_hash(block: block_pb2.Block) -> bytes:
-    return hashing.header_hash(block.header)
