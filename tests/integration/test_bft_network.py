@@ -100,3 +100,26 @@ def test_a_fault_mode_without_permission_is_refused(tmp_path: Path, monkeypatch:
             net.local.wait_healthy(net.clients.network, timeout=20)
         log = (net.local.node_dir("orderer3") / "node.log").read_text()
         assert "GRIDLEDGER_ALLOW_FAULTS=1" in log
+
+
+def test_two_faulty_orderers_of_four_stall_without_forking_and_recover(tmp_path: Path) -> None:
+    """Beyond f: with two of four orderers down nothing commits (and nothing forks); one back, and it goes on."""
+    with running_network(tmp_path, orgs=1, peers_per_org=1, orderers=4) as net:
+        net.deploy("kv", REPO / "gridledger" / "chaincode" / "kv", "ANY")
+
+        async def scenario() -> None:
+            async with net.user("Org1MSP") as client:
+                assert (await client.submit("kv", "put", "before", "1")).code == 1
+                height = net.local.status(net.clients.network)[-1].height
+                net.local.stop_node("orderer1", sig=signal.SIGKILL)
+                net.local.stop_node("orderer2", sig=signal.SIGKILL)
+                stalled = asyncio.create_task(client.submit("kv", "put", "during", "1", timeout=60))
+                await asyncio.sleep(5)
+                assert not stalled.done(), "no quorum, no commit"
+                assert net.local.status(net.clients.network)[-1].height == height
+                net.local.start_node("orderer2", "orderer")
+                assert (await stalled).code == 1, "the stalled transaction commits once a quorum is back"
+            report = await verify_network(net.clients, settle_seconds=30)
+            assert report.ok, report.problems
+
+        asyncio.run(scenario())
