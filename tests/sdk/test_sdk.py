@@ -31,6 +31,8 @@ def test_submit_evaluate_and_commit_status(sdk_network: SmallNetwork) -> None:
             status = await network.commit_status(put.tx_id, timeout=5)
             moved = await kv.submit("transfer", "meter-1", "meter-2", 250)  # an int argument travels as JSON text
         async with await sdk_network.gateway("Org2MSP") as other:  # the other org's peer sees the same state
+            # once it committed the block too: submit returned when Org1's peer did, and Org2's may be a block behind
+            await other.network(sdk_network.channel).commit_status(moved.tx_id, timeout=10)
             seen = await other.network(sdk_network.channel).contract("kv").evaluate("get", "meter-2")
         return put, value, status, moved, seen
 
