@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gridledger.ops.localnet import preferred_rest_port
+from gridledger.ops.netconfig import load_network
 from tests.integration.network import write_network
 
 pytestmark = pytest.mark.integration
@@ -191,7 +193,15 @@ PLAN = [
          "`make up`, containers and REST enrolment in them"),
 ]
 
-README_PORTS = (7050, 7051, 8050, 9050, 9443, 9444, 9543, 9643, 7061, 9051, 9061, 9445, 9446, 9447, 10444)
+def _readme_ports() -> list[int]:
+    """Every port of the networks the README starts on their own ports (dev.yaml, default.yaml) and dev.yaml's
+    REST service (its first peer's operations port + 1000)."""
+    ports = []
+    for name in ("dev", "default"):
+        network = load_network(REPO / "deploy" / "networks" / f"{name}.yaml")
+        ports += [port for _, _, node in network.all_nodes() for port in (node.port, node.operations_port) if port]
+    dev = load_network(REPO / "deploy" / "networks" / "dev.yaml")
+    return [*ports, preferred_rest_port(dev, dev.peer_msp_ids[0])]
 
 
 def _taken(port: int) -> bool:
@@ -221,7 +231,8 @@ def _tiny_specs(work: Path) -> None:
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     deadline = time.monotonic() + PORT_WAIT_S
-    while (taken := [port for port in README_PORTS if _taken(port)]) and time.monotonic() < deadline:
+    ports = _readme_ports()
+    while (taken := [port for port in ports if _taken(port)]) and time.monotonic() < deadline:
         time.sleep(1)
     if taken:
         pytest.skip(f"the README's ports {taken} are in use on this machine (another network is running)")
