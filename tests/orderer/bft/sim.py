@@ -123,8 +123,7 @@ class Simulation:
                 run += 1
         position = ChainPosition(tip.header, certificates[-1], view, run)
         core = BftCore(node_id, self.committee, CHANNEL, self.config, SimKeys(node_id, self._secrets), admit,
-                       position, state)
-        core.now = self.round * ROUND_S
+                       position, state, now=self.round * ROUND_S)
         return Replica(node_id, core, chain, certificates, state)
 
     @property

@@ -118,8 +118,7 @@ class BftConsenter:
         state = await asyncio.to_thread(self._storage.load)
         loop = asyncio.get_running_loop()
         self._core = BftCore(self.id, self._committee, self._channel_id, self._config, self._keys, self._admit,
-                             self._position(), state)
-        self._core.now = loop.time()
+                             self._position(), state, now=loop.time())
         self._running = True
         self._transport.start()
         self._tasks = [asyncio.create_task(self._guard(self._drive(), "bft loop"), name="bft-loop"),

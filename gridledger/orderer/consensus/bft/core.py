@@ -113,7 +113,7 @@ class BftCore:
 
     def __init__(self, node_id: str, committee: Committee, channel: str, config: CoreConfig, keys: Keys,
                  admit: Callable[[bytes], str | None], position: ChainPosition,
-                 state: bft_pb2.BftState | None = None) -> None:
+                 state: bft_pb2.BftState | None = None, now: float = 0.0) -> None:
         if node_id not in committee.members:
             raise ValueError(f"{node_id!r} is not one of the consenters {list(committee.members)}")
         self.id = node_id
@@ -126,7 +126,7 @@ class BftCore:
         self._votes = VoteCollector(committee.quorum)
         self._timeouts = TimeoutCollector()
         self.pool = RequestPool(config.limits, config.pool_capacity)
-        self.now = 0.0
+        self.now = now
         self.rejected: Counter[str] = Counter()
         self.view_changes = 0
         state = state or bft_pb2.BftState()
@@ -147,8 +147,7 @@ class BftCore:
             if state.high_block:
                 self._remember_body(block_pb2.Block.FromString(state.high_block))
         self._tc: bft_pb2.BftTimeoutCertificate | None = None  # the TC of view-1 that let us into self.view
-        self._entered_at = 0.0
-        self._last_progress = 0.0
+        self._entered_at = self._last_progress = now  # a restart gives the view a full timeout before judging
         self._failures = 0
         self._parked: dict[int, tuple[str, bft_pb2.BftProposal]] = {}
         self._timeout_sent_at = -1e9
