@@ -18,7 +18,7 @@ from tests.integration.test_crash_recovery import stream_writes
 pytestmark = pytest.mark.integration
 
 # The modes `make test` runs; the rest run in `make test-faults`.
-FAST_MODES = ("equivocate", "censor:Org1MSP", "withhold")
+FAST_MODES = ("equivocate", "withhold")
 ALL_MODES = ("mute", "equivocate", "censor:Org1MSP", "bad-votes", "replay", "withhold", "forge")
 
 
