@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 async def stream_writes(client: GatewayClient, prefix: str, count: int, acknowledged: list[str],
-                         concurrency: int = 10) -> None:
+                         concurrency: int = 10, timeout: float = 10) -> None:
     """Submit `count` puts; record the keys whose commit was acknowledged as VALID. Failures are tolerated: the
     gateway peer stays up, but endorsements from the killed peer's org may fail over to its sibling."""
     semaphore = asyncio.Semaphore(concurrency)
@@ -27,7 +27,7 @@ async def stream_writes(client: GatewayClient, prefix: str, count: int, acknowle
         async with semaphore:
             try:
                 # A transaction whose outcome is unknown (its orderer died) waits out this timeout.
-                await client.submit("kv", "put", key, str(i), timeout=10)
+                await client.submit("kv", "put", key, str(i), timeout=timeout)
             except Exception:  # the point of the test is what happens to the acknowledged ones
                 return
             acknowledged.append(key)
