@@ -148,11 +148,23 @@ class Simulation:
             self.submitted.append(txid)
             txids.append(txid)
             for node_id in to or self.ids:
-                replica = self.replicas[node_id]
-                if replica.alive and not (replica.byzantine == "censor" and txid.startswith(self.censored_prefix)):
-                    replica.core.submit(txid, txid.encode())
-                    self._drain(replica)
+                self._request(self.replicas[node_id], txid)
         return txids
+
+    def _request(self, replica: Replica, txid: str) -> None:
+        """A client's request reaching one replica (a censoring one never keeps the censored requests)."""
+        if replica.alive and not (replica.byzantine == "censor" and txid.startswith(self.censored_prefix)):
+            replica.core.submit(txid, txid.encode())
+            self._drain(replica)
+
+    def resubmit_missing(self) -> None:
+        """What clients do when no acknowledgement came: send again what is not committed. (Pools are memory
+        only, so requests whose every holder crashed before ordering them are gone; nobody was told otherwise.)"""
+        committed = {t for r in self.honest for t in self.committed_txids(r)}
+        for txid in self.submitted:
+            if txid not in committed:
+                for replica in self.replicas.values():
+                    self._request(replica, txid)
 
     # ----- the loop -----
 

@@ -21,6 +21,7 @@ SEEDS = range(int(os.environ.get("GRIDLEDGER_BFT_SEEDS", "12")))
 def _chaos_then_heal(sim: Simulation, rounds: int = 500) -> None:
     sim.run(rounds, submit_every=5)
     sim.heal()
+    sim.resubmit_missing()
     late = sim.submit(3)  # requests after healing commit too
     assert sim.run_until(sim.converged, 4000), [
         (r.id, len(r.chain), r.core.view, len(r.core.pool), dict(r.core.rejected)) for r in sim.replicas.values()]
