@@ -24,8 +24,8 @@ class ConfigError(ValueError):
 
 
 def config_from_block(block: block_pb2.Block) -> config_pb2.ChannelConfig:
-    """Read and verify the config in a config block: data hash, the envelope's signature and the admins' signatures
-    (every signer must be a valid admin of an orderer org listed in the config itself)."""
+    """Read and verify the config in a config block: data hash, the envelope's signature (by an admin of an orderer
+    org listed in the config itself) and the config signatures (each by a valid admin of an org listed in it)."""
     if len(block.data.envelopes) != 1:
         raise ConfigError(f"a config block holds exactly one envelope, block {block.header.number} has "
                           f"{len(block.data.envelopes)}")

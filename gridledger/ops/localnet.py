@@ -370,7 +370,10 @@ def preferred_rest_port(network: NetworkDefinition, msp_id: str) -> int:
 
 
 def _port_free(port: int) -> bool:
+    """Whether a server could listen on `port` now. With SO_REUSEADDR, as the servers themselves bind (asyncio's
+    default), so a port whose last connection lingers in TIME_WAIT after a quick restart still counts as free."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
