@@ -20,12 +20,12 @@ Project = typer.Option(None, "--project", help="--docker: compose project name (
 
 
 def status_table(statuses: list[NodeStatus]) -> Table:
-    table = Table("node", "role", "org", "address", "pid", "health", "height", "operations")
+    table = Table("node", "role", "org", "address", "pid", "health", "height", "consensus", "operations")
     for s in statuses:
         health = "[green]healthy[/green]" if s.healthy else ("[yellow]starting[/yellow]" if s.running
                                                             else "[red]stopped[/red]")
         table.add_row(s.name, s.role, s.msp_id, s.address, str(s.pid or "-"), health,
-                      "-" if s.height is None else str(s.height), s.operations_url or "-")
+                      "-" if s.height is None else str(s.height), s.consensus or "-", s.operations_url or "-")
     return table
 
 

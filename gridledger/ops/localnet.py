@@ -69,6 +69,16 @@ class NodeStatus:
     healthy: bool
     height: int | None
     operations_url: str | None
+    consensus: str | None = None  # an orderer's own account of who leads, e.g. "bft view 12, leader orderer0"
+
+
+def consensus_summary(health: dict | None) -> str | None:
+    """One line from an orderer's /healthz: the consensus type, its term or view, and the leader it follows."""
+    if not health or "consensus" not in health:
+        return None
+    kind = health["consensus"]
+    epoch = f" term {health['term']}" if "term" in health else f" view {health['view']}" if "view" in health else ""
+    return f"{kind}{epoch}, leader {health.get('leader') or 'none'}"
 
 
 class LocalNetwork:
@@ -267,7 +277,8 @@ class LocalNetwork:
             url = f"http://{HOST}:{node.operations_port}" if node.operations_port else None
             health = _health(url) if pid is not None and url else None
             result.append(NodeStatus(node.name, role, msp_id, f"{HOST}:{node.port}", pid, pid is not None,
-                                     health is not None, health.get("height") if health else None, url))
+                                     health is not None, health.get("height") if health else None, url,
+                                     consensus_summary(health)))
         return result
 
     def stop_node(self, name: str, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:

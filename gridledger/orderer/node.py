@@ -25,7 +25,7 @@ from gridledger.orderer.blockstore import BlockStore, StoreError
 from gridledger.orderer.blockwriter import BlockWriter
 from gridledger.orderer.broadcast import BroadcastService
 from gridledger.orderer.chain import Chain, ChainError
-from gridledger.orderer.consensus import Consenter, ConsenterSupport, ServesCluster
+from gridledger.orderer.consensus import Consenter, ConsenterSupport, ReportsStatus, ServesCluster
 from gridledger.orderer.consensus.registry import UnsupportedConsensus, create_consenter
 from gridledger.orderer.cutter import BatchLimits
 from gridledger.orderer.deliver import DeliverService
@@ -80,6 +80,12 @@ class OrdererNode:
     @property
     def height(self) -> int:
         return self._chain.height if self._chain is not None else 0
+
+    def _consensus_status(self) -> dict[str, object]:
+        """Who leads, by the consenter's own account (raft: term and leader, bft: view and leader)."""
+        if isinstance(self._consenter, ReportsStatus):
+            return self._consenter.consensus_status()
+        return {}
 
     async def start(self) -> None:
         try:
@@ -149,7 +155,8 @@ class OrdererNode:
 
         if config.operations_port is not None:
             self._operations = OperationsServer(config.listen_host, config.operations_port, {
-                "/healthz": lambda: json_response({"status": "ok", "height": chain.height}),
+                "/healthz": lambda: json_response({"status": "ok", "height": chain.height,
+                                                   **self._consensus_status()}),
                 "/metrics": lambda: HttpResponse(200, self.metrics.render().encode(), CONTENT_TYPE),
             })
             try:

@@ -46,8 +46,10 @@ def test_an_orderer_killed_mid_stream_loses_nothing_acknowledged(tmp_path: Path)
                 after = await client.submit("kv", "put", "after-kill", "1")
                 assert after.code == 1
             net.local.start_node("orderer1", "orderer")
-            net.local.wait_healthy(net.clients.network, timeout=60)
+            statuses = net.local.wait_healthy(net.clients.network, timeout=60)
             await _check_every_peer(net, "bft", acknowledged)
+            reported = [s.consensus or "" for s in statuses if s.role == "orderer"]
+            assert all(r.startswith("bft view ") for r in reported), reported
 
         asyncio.run(scenario())
         assert len(acknowledged) > 250

@@ -24,7 +24,7 @@ from typing import Any
 from gridledger.common import hashing
 from gridledger.ops.docker.material import DockerError, Layout, prepare
 from gridledger.ops.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE, data_volumes, render, rest_service_name
-from gridledger.ops.localnet import DEFAULT_DATA_DIR, NodeStatus, preferred_rest_port
+from gridledger.ops.localnet import DEFAULT_DATA_DIR, NodeStatus, consensus_summary, preferred_rest_port
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 
 HOST = "127.0.0.1"
@@ -295,7 +295,7 @@ class DockerNetwork:
             url = f"http://{HOST}:{node.operations_port}" if node.operations_port else None
             result.append(NodeStatus(node.name, role, msp_id, f"{HOST}:{node.port}", None, running,
                                      running and state.health in ("healthy", None) and (health is not None or not url),
-                                     health.get("height") if health else None, url))
+                                     health.get("height") if health else None, url, consensus_summary(health)))
         return result
 
     def stop_node(self, name: str) -> None:

@@ -11,8 +11,9 @@ from gridledger.orderer.consensus.plugin import (
     Consenter,
     ConsenterSupport,
     NotLeader,
+    ReportsStatus,
     ServesCluster,
     ServiceUnavailable,
 )
 
-__all__ = ["Consenter", "ConsenterSupport", "NotLeader", "ServesCluster", "ServiceUnavailable"]
+__all__ = ["Consenter", "ConsenterSupport", "NotLeader", "ReportsStatus", "ServesCluster", "ServiceUnavailable"]

@@ -67,6 +67,15 @@ class ServesCluster(Protocol):
         ...
 
 
+@runtime_checkable
+class ReportsStatus(Protocol):
+    """A consenter with a leader to name (raft, bft): what /healthz shows next to the height, so `network status`
+    can say who leads."""
+
+    def consensus_status(self) -> dict[str, object]:
+        ...
+
+
 @dataclass(frozen=True)
 class ConsenterSupport:
     """Everything a consenter plugin may use, passed in once so plugins never reach into the node."""

@@ -181,6 +181,11 @@ class BftConsenter:
     def leader(self) -> str | None:
         return None if self._core is None else self._core.leader
 
+    def consensus_status(self) -> dict[str, object]:
+        core = self._core
+        return {"consensus": "bft", "view": core.view if core else 0, "leader": self.leader,
+                "view_changes": core.view_changes if core else 0}
+
     def _check_open(self) -> None:
         if self._failure is not None:
             raise ServiceUnavailable(f"the bft consenter stopped after an error: {self._failure}")

@@ -188,6 +188,9 @@ class RaftConsenter:
     def core(self) -> RaftCore | None:
         return self._core
 
+    def consensus_status(self) -> dict[str, object]:
+        return {"consensus": "raft", "term": self._core.term if self._core else 0, "leader": self._known_leader}
+
     def _check_open(self) -> None:
         if self._failure is not None:
             raise ServiceUnavailable(f"the raft consenter stopped after an error: {self._failure}")
