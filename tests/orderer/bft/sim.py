@@ -21,7 +21,7 @@ from gridledger.common import hashing
 from gridledger.orderer.consensus.bft.byzantine import Misbehaviour
 from gridledger.orderer.consensus.bft.certs import Committee, Verifier
 from gridledger.orderer.consensus.bft.core import EVERYONE, BftCore, ChainPosition, CoreConfig, Message
-from gridledger.orderer.consensus.bft.statements import commit_view, vote_statement
+from gridledger.orderer.consensus.bft.statements import commit_view, proposal_statement, vote_statement
 from gridledger.orderer.cutter import BatchLimits
 from gridledger.orderer.faults import CONSENSUS_MODES
 from gridledger.v1 import bft_pb2, block_pb2
@@ -31,7 +31,8 @@ LIMITS = BatchLimits(max_message_count=8, preferred_max_bytes=1024, absolute_max
 CONFIG = CoreConfig(limits=LIMITS, request_timeout_s=0.1, view_timeout_s=0.2, leader_rotation=True,
                     rotation_blocks=1)
 CHANNEL = "energy"
-BYZANTINE_MODES = (*CONSENSUS_MODES, "garbage")
+BYZANTINE_MODES = (*CONSENSUS_MODES, "garbage", "smuggle")
+FORGED = b"forged-envelope"  # what a smuggling leader slips into its blocks: not a valid request
 
 
 class SafetyViolation(AssertionError):
@@ -279,7 +280,9 @@ class Simulation:
     # ----- Byzantine behaviour: rewrites of an honest core's output -----
 
     def _misbehave(self, replica: Replica, to: str, message: Message) -> list[tuple[str, Message]]:
-        """The orderer's own fault modes (byzantine.py), plus "garbage": votes for random blocks, signed."""
+        """The orderer's own fault modes (byzantine.py), plus "garbage" (signed votes for random blocks) and
+        "smuggle" (a leader's blocks carry an envelope that is no valid request, e.g. a forged copy of a client's
+        transaction meant to get its txid marked a duplicate)."""
         mode = replica.byzantine
         if mode is None or mode == "censor":  # a censor's pool never holds the censored requests (see submit)
             return [(to, message)]
@@ -292,9 +295,23 @@ class Simulation:
             fake.block_hash = self.rng.randbytes(32)
             fake.signature = keys.sign(vote_statement(fake.phase, CHANNEL, fake.view, fake.height, fake.block_hash))
             return [(to, message), (EVERYONE, fake)]
+        if mode == "smuggle":
+            return [(to, self._smuggle(keys, message) if isinstance(message, bft_pb2.BftProposal) else message)]
         if replica.misbehaviour is None:
             replica.misbehaviour = Misbehaviour(mode, replica.id, self.ids, CHANNEL, keys.sign, self.rng)
         return replica.misbehaviour.outgoing(to, message)
+
+    @staticmethod
+    def _smuggle(keys: SimKeys, proposal: bft_pb2.BftProposal) -> bft_pb2.BftProposal:
+        block = block_pb2.Block.FromString(proposal.block)
+        block.data.envelopes.insert(0, FORGED)
+        block.header.data_hash = hashing.data_hash(block.data.envelopes)
+        forged = bft_pb2.BftProposal()
+        forged.CopyFrom(proposal)
+        forged.block = block.SerializeToString()
+        forged.signature = keys.sign(proposal_statement(CHANNEL, proposal.view, block.header.number,
+                                                        hashing.header_hash(block.header)))
+        return forged
 
     # ----- checks -----
 

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from gridledger.orderer.consensus.bft.core import CoreConfig
-from tests.orderer.bft.sim import BYZANTINE_MODES, CONFIG, Faults, Simulation
+from tests.orderer.bft.sim import BYZANTINE_MODES, CONFIG, FORGED, Faults, Simulation
 
 SEEDS = range(int(os.environ.get("GRIDLEDGER_BFT_SEEDS", "12")))
 
@@ -39,6 +39,16 @@ def test_crashes_partitions_and_a_lossy_network(seed: int) -> None:
 def test_one_byzantine_replica(mode: str, seed: int) -> None:
     sim = Simulation(seed, byzantine={f"o{seed % 4}": mode})
     _chaos_then_heal(sim)
+
+
+def test_a_leader_cannot_smuggle_an_invalid_envelope_into_a_block() -> None:
+    """Honest replicas validate every envelope of a proposal they do not hold already, so a leader cannot order a
+    forged copy of a transaction ahead of the genuine one (which peers would then mark DUPLICATE_TXID)."""
+    sim = Simulation(9, faults=Faults(loss=0, duplicate=0, crash=0, partition=0), byzantine={"o1": "smuggle"})
+    sim.run(300, submit_every=3)
+    assert sim.run_until(sim.converged, 2000)
+    assert all(FORGED not in b.data.envelopes for r in sim.honest for b in r.chain)
+    assert any(r.core.rejected["proposed block holds an invalid envelope"] for r in sim.honest)
 
 
 def test_every_request_commits_exactly_once_without_faults() -> None:
