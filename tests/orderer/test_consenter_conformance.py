@@ -69,10 +69,11 @@ async def _envelopes_after(chain: Chain, height: int, count: int) -> list[bytes]
     """The envelopes of the blocks from `height` on, once there are at least `count` of them."""
     async def wait() -> list[bytes]:
         while True:
-            found = [e for n in range(height, chain.height) for e in chain.block(n).data.envelopes]
+            seen = chain.height  # read once: a block stored after this line must end the wait, not be waited past
+            found = [e for n in range(height, seen) for e in chain.block(n).data.envelopes]
             if len(found) >= count:
                 return found
-            await chain.wait_for_height(chain.height + 1)
+            await chain.wait_for_height(seen + 1)
 
     return await asyncio.wait_for(wait(), WAIT_S)
 
@@ -106,8 +107,8 @@ def test_the_consenter_contract(kind: str, tmp_path: Path, dev_crypto: Path) -> 
             ordered = await _envelopes_after(node.chain, 1, sum(map(len, first)))
             assert ordered == [e for envelopes in first for e in envelopes]
             _check_blocks(node, 1)
+            await node.consenter.stop()  # lets the writer finish counting the block readers already see
             assert node.writer.blocks_written == node.chain.height - 1
-            await node.consenter.stop()
             with pytest.raises(ServiceUnavailable):
                 await node.consenter.submit([b"after stop"])
             height = node.chain.height
@@ -117,6 +118,7 @@ def test_the_consenter_contract(kind: str, tmp_path: Path, dev_crypto: Path) -> 
             await node.consenter.submit(second)
             assert await _envelopes_after(node.chain, height, len(second)) == second
             _check_blocks(node, 1)
+            await node.consenter.stop()
             assert node.writer.blocks_written == node.chain.height - height
 
     asyncio.run(run())
