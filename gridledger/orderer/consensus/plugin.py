@@ -90,6 +90,22 @@ class ConsenterSupport:
     tls: TlsMaterial | None = None  # the node's TLS material, for connections to other consenters
 
 
+def cluster_membership(support: ConsenterSupport, kind: str) -> tuple[str, list[str], TlsMaterial]:
+    """For a consenter that talks to the others (raft, bft): this orderer's consenter id, every consenter id in
+    config order, and the TLS material to reach them; ValueError says what is missing."""
+    consensus = support.context.config.consensus
+    if support.tls is None:
+        raise ValueError(f"the {kind} consenter needs the orderer's TLS material to reach the other consenters")
+    members = [c.id for c in consensus.consenters]
+    if not members or len(set(members)) != len(members) or not all(members):
+        raise ValueError(f"the channel config must list consenters with distinct, non-empty ids, got {members}")
+    mine = [c.id for c in consensus.consenters if c.identity.certificate == support.identity.certificate]
+    if not mine:
+        raise ValueError(f"this orderer is not among the consenters {members} of channel "
+                         f"{support.context.channel_id!r}")
+    return mine[0], members, support.tls
+
+
 async def guarded(work: Coroutine[Any, Any, None], name: str, logger: logging.Logger, node: str,
                   on_failure: Callable[[str], None]) -> None:
     """Run one of a consenter's tasks; if it fails, log it and report why: without its loop or applier a consenter

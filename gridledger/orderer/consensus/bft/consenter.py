@@ -37,7 +37,7 @@ from gridledger.orderer.consensus.bft.messages import decode
 from gridledger.orderer.consensus.bft.statements import commit_view
 from gridledger.orderer.consensus.bft.storage import BftStorage
 from gridledger.orderer.consensus.catchup import BlockFetcher
-from gridledger.orderer.consensus.plugin import ConsenterSupport, ServiceUnavailable, guarded
+from gridledger.orderer.consensus.plugin import ConsenterSupport, ServiceUnavailable, cluster_membership, guarded
 from gridledger.orderer.consensus.transport import ClusterTransport
 from gridledger.orderer.faults import CONSENSUS_MODES, fault_from_environment
 from gridledger.orderer.validation import EnvelopeValidator
@@ -58,13 +58,7 @@ class BftConsenter:
     def __init__(self, support: ConsenterSupport, environment: Mapping[str, str] = os.environ) -> None:
         context = support.context
         consensus = context.config.consensus
-        if support.tls is None:
-            raise ValueError("the bft consenter needs the orderer's TLS material to reach the other consenters")
-        members = [c.id for c in consensus.consenters]
-        mine = [c.id for c in consensus.consenters if c.identity.certificate == support.identity.certificate]
-        if not mine:
-            raise ValueError(f"this orderer is not among the consenters {members} of channel {context.channel_id!r}")
-        self.id = mine[0]
+        self.id, members, tls = cluster_membership(support, "bft")
         self._support = support
         self._channel_id = context.channel_id
         self._committee = Committee(tuple(members))
@@ -81,9 +75,9 @@ class BftConsenter:
         self._misbehaviour = None if self._fault is None or self._fault.mode not in CONSENSUS_MODES else Misbehaviour(
             self._fault.mode, self.id, members, self._channel_id, self._keys.sign, random.Random())
         consenters = {c.id: c for c in consensus.consenters}
-        self._transport = ClusterTransport(self._channel_id, self.id, consenters, support.tls, decode, self._receive,
+        self._transport = ClusterTransport(self._channel_id, self.id, consenters, tls, decode, self._receive,
                                            lambda _: None)
-        self._fetcher = BlockFetcher(self._channel_id, self.id, consenters, support.identity, support.tls,
+        self._fetcher = BlockFetcher(self._channel_id, self.id, consenters, support.identity, tls,
                                      BlockVerifier(context))
         self._core: BftCore | None = None
         self._storage: BftStorage | None = None

@@ -32,7 +32,13 @@ from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.logs import log_event
 from gridledger.orderer.chain import ChainTip
 from gridledger.orderer.consensus.catchup import BlockFetcher
-from gridledger.orderer.consensus.plugin import ConsenterSupport, NotLeader, ServiceUnavailable, guarded
+from gridledger.orderer.consensus.plugin import (
+    ConsenterSupport,
+    NotLeader,
+    ServiceUnavailable,
+    cluster_membership,
+    guarded,
+)
 from gridledger.orderer.consensus.raft.applier import Applier
 from gridledger.orderer.consensus.raft.blocks import log_tip, snapshot_data, snapshot_tip
 from gridledger.orderer.consensus.raft.core import CoreConfig, RaftCore, Role
@@ -54,15 +60,7 @@ class RaftConsenter:
     def __init__(self, support: ConsenterSupport, rng: random.Random | None = None) -> None:
         context = support.context
         consensus = context.config.consensus
-        if support.tls is None:
-            raise ValueError("the raft consenter needs the orderer's TLS material to reach the other consenters")
-        members = [c.id for c in consensus.consenters]
-        if not members or len(set(members)) != len(members) or not all(members):
-            raise ValueError(f"the channel config must list consenters with distinct, non-empty ids, got {members}")
-        mine = [c.id for c in consensus.consenters if c.identity.certificate == support.identity.certificate]
-        if not mine:
-            raise ValueError(f"this orderer is not among the consenters {members} of channel {context.channel_id!r}")
-        self.id = mine[0]
+        self.id, members, tls = cluster_membership(support, "raft")
         self._support = support
         self._channel_id = context.channel_id
         self._settings = RaftSettings.from_config(consensus.raft)
@@ -71,7 +69,7 @@ class RaftConsenter:
         self._rng = rng or random.Random()
         self._commit_timeout_s = max(5.0, 5 * self._settings.max_election_timeout_s)
         self._leader_wait_s = 2 * self._settings.max_election_timeout_s
-        self._transport = ClusterTransport(self._channel_id, self.id, self._consenters, support.tls, decode,
+        self._transport = ClusterTransport(self._channel_id, self.id, self._consenters, tls, decode,
                                            self._receive, self._link_down)
         self._forwarder = Forwarder(self._transport.send)
         self._core: RaftCore | None = None
