@@ -17,9 +17,11 @@ from gridledger.lab.experiment.metrics import RunMetrics, compute, metrics_table
 from gridledger.lab.experiment.report import write_report
 from gridledger.lab.experiment.rundata import RunFileError, load_run
 from gridledger.lab.experiment.runner import run_experiment
-from gridledger.lab.experiment.spec import ExperimentSpec, SpecError, load_spec
+from gridledger.lab.experiment.spec import ExperimentSpec, SpecError, load_spec, spec_kind
 from gridledger.lab.traces import TraceError
 from gridledger.ops.localnet import NetworkError
+
+EXPERIMENT_KINDS = ("market",)  # each kind's branch in `run` below
 
 experiment_app = typer.Typer(help="Run market experiments and report their results.", no_args_is_help=True)
 
@@ -128,8 +130,30 @@ def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (dep
         quick: bool = typer.Option(False, "--quick", help="the spec's reduced size (63 households, a few slots)"),
         keep: bool = typer.Option(False, "--keep", help="leave the last run's network up (to inspect or verify)"),
         as_json: bool = JsonOption) -> None:
-    """Run experiments one after another, each on a fresh local network, then report them together."""
-    summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console), out, as_json)
+    """Run experiments one after another, each on a fresh local network, then report them together. The specs'
+    `kind` (market when absent) picks the runner; one command runs specs of one kind."""
+    kind = common_kind(specs)
+    if kind == "market":
+        summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console), out, as_json)
+
+
+def common_kind(specs: list[Path]) -> str:
+    """The one experiment kind of `specs`, or exit with a message saying which spec differs or is unknown."""
+    try:
+        kinds = {path: spec_kind(path) for path in specs}
+    except SpecError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    for path, kind in kinds.items():
+        if kind not in EXPERIMENT_KINDS:
+            err.print(f"[red]{escape(f'{path}: kind: {kind!r} is not an experiment kind')}[/red] "
+                      f"(known: {', '.join(EXPERIMENT_KINDS)})")
+            raise typer.Exit(2)
+    if len(set(kinds.values())) > 1:
+        listed = ", ".join(f"{path} is {kind}" for path, kind in kinds.items())
+        err.print(f"[red]one run takes specs of one kind: {escape(listed)}[/red]; run each kind on its own")
+        raise typer.Exit(2)
+    return next(iter(kinds.values()))
 
 
 @experiment_app.command("report")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gridledger.lab.experiment.runner import derived_network, select_trace
-from gridledger.lab.experiment.spec import SpecError, load_spec
+from gridledger.lab.experiment.spec import SpecError, load_spec, spec_kind
 from gridledger.lab.traces import TraceError
 from gridledger.ops.netconfig import load_network
 
@@ -88,7 +88,7 @@ def test_an_unknown_field_names_the_closest_allowed_one(tmp_path: Path) -> None:
     assert len(lines) == 3 and all(line.startswith(f"{tmp_path / 'spec.yaml'}: ") for line in lines)
     assert "agents.alfa: unknown field" in lines[0] and "did you mean 'alpha'?" in lines[0]
     assert "markt: unknown field; remove it or check its spelling: did you mean 'market'?" in lines[1]
-    assert "(allowed here: name, configuration, network, overrides, market, trace, agents, quick)" in lines[1]
+    assert "(allowed here: kind, name, configuration, network, overrides, market, trace, agents, quick)" in lines[1]
     assert "quick.housholds" in lines[2] and "did you mean 'households'?" in lines[2]
     with pytest.raises(SpecError) as raised:
         load_spec(_write(tmp_path, "name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nzzz: 1\n"))
@@ -98,3 +98,14 @@ def test_an_unknown_field_names_the_closest_allowed_one(tmp_path: Path) -> None:
 def test_a_literal_is_reported_as_the_network_file_reports_it(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"market\.sealing: 'rsa' is not allowed; input should be 'own-key', "):
         load_spec(_write(tmp_path, "name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nmarket: {sealing: rsa}\n"))
+
+
+def test_the_kind_of_a_spec_defaults_to_market_and_must_be_a_string(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: x\n")
+    assert spec_kind(spec) == "market"
+    spec.write_text("kind: dsm\nname: x\n")
+    assert spec_kind(spec) == "dsm"
+    spec.write_text("kind: [dsm]\n")
+    with pytest.raises(SpecError, match="kind: expected a string"):
+        spec_kind(spec)

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gridledger.ops.netconfig import _describe as describe_field_error  # one message style for every YAML file
 
+Model = typing.TypeVar("Model", bound=BaseModel)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,6 +73,7 @@ class QuickSpec(_Strict):
 
 
 class ExperimentSpec(_Strict):
+    kind: Literal["market"] = "market"
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     configuration: str = ""
     network: Path
@@ -96,8 +99,9 @@ class SpecError(Exception):
     pass
 
 
-def load_spec(path: Path) -> ExperimentSpec:
-    """Read a spec; relative paths in it are relative to the current directory (the project root)."""
+def read_spec_mapping(path: Path) -> dict:
+    """The YAML mapping of a spec file of any kind; relative paths in it are relative to the current directory
+    (the project root)."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -105,19 +109,38 @@ def load_spec(path: Path) -> ExperimentSpec:
     except yaml.YAMLError as exc:
         raise SpecError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise SpecError(f"{path}: an experiment spec is a mapping (name, network, market, trace, agents)")
+        raise SpecError(f"{path}: an experiment spec is a mapping (kind, name, network, ...)")
+    return data
+
+
+def spec_kind(path: Path) -> str:
+    """Which experiment a spec describes (its top-level `kind`, `market` when absent), checked against
+    `known` by the caller: each kind has its own spec model and runner."""
+    kind = read_spec_mapping(path).get("kind", "market")
+    if not isinstance(kind, str):
+        raise SpecError(f"{path}: kind: expected a string such as 'market'")
+    return kind
+
+
+def validate_spec(path: Path, model: type[Model], data: dict) -> Model:
+    """`data` as `model`, every validation error reported in one message naming the file."""
     try:
-        return ExperimentSpec(**data)
+        return model(**data)
     except ValidationError as exc:
-        raise SpecError("\n".join(f"{path}: {describe(error)}" for error in exc.errors())) from None
+        raise SpecError("\n".join(f"{path}: {describe(error, model)}" for error in exc.errors())) from None
 
 
-def describe(error: dict) -> str:
+def load_spec(path: Path) -> ExperimentSpec:
+    """Read a market experiment spec."""
+    return validate_spec(path, ExperimentSpec, read_spec_mapping(path))
+
+
+def describe(error: dict, model: type[BaseModel] = ExperimentSpec) -> str:
     """One validation error in the network file's style (ops/netconfig.py: field, what is wrong, what is
     allowed); an unknown field also names the closest allowed one."""
     message = describe_field_error(error)
     if error["type"] == "extra_forbidden":
-        allowed = allowed_fields(ExperimentSpec, error["loc"][:-1])
+        allowed = allowed_fields(model, error["loc"][:-1])
         close = difflib.get_close_matches(str(error["loc"][-1]), allowed, n=1, cutoff=0.6)
         if close:
             message += f": did you mean {close[0]!r}?"
