@@ -92,7 +92,7 @@ def test_an_unknown_field_names_the_closest_allowed_one(tmp_path: Path) -> None:
     assert "quick.housholds" in lines[2] and "did you mean 'households'?" in lines[2]
     with pytest.raises(SpecError) as raised:
         load_spec(_write(tmp_path, "name: x\nnetwork: n.yaml\ntrace: {path: t.csv}\nzzz: 1\n"))
-    assert "did you mean" not in str(raised.value) and "allowed here: name" in str(raised.value)
+    assert "did you mean" not in str(raised.value) and "allowed here: kind, name" in str(raised.value)
 
 
 def test_a_literal_is_reported_as_the_network_file_reports_it(tmp_path: Path) -> None:
