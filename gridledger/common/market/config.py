@@ -6,9 +6,9 @@ back with get_market and use the same class, so phase boundaries are computed id
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from gridledger.common.fields import ID_PATTERN, ConfigError, check_choice, check_id, check_int
 from gridledger.common.market.clearing import AVERAGE, TIE_RULES
 from gridledger.common.market.orders import MAX_PRICE
 from gridledger.common.market.sealing import SCHEMES
@@ -19,32 +19,10 @@ DATA_MODELS = (KEY_PER_TX, KEY_PER_SLOT)
 HEIGHT = "height"
 TIME = "time"
 CLOCK_MODES = (HEIGHT, TIME)
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 _FIELDS = {"market_id", "sealing", "data_model", "tie_rule", "clock", "lo", "hi", "token_chaincode"}
 _CLOCK_FIELDS = {"mode", "start", "slot_length", "reveal_offset"}
 MAX_SLOT = 10**9
-
-
-class ConfigError(ValueError):
-    """A market configuration that cannot run."""
-
-
-def check_id(value: object, what: str) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
-        raise ConfigError(f"{what} {value!r} must be 1-64 of A-Z a-z 0-9 _ . - (starting with a letter or digit)")
-    return value
-
-
-def _int(value: object, what: str, minimum: int, maximum: int = 2**63 - 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ConfigError(f"{what} must be an integer in {minimum}..{maximum}, got {value!r}")
-    return value
-
-
-def _choice(value: object, what: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
-    return str(value)
+__all__ = ["ID_PATTERN", "MAX_SLOT", "Clock", "ConfigError", "MarketConfig", "check_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,16 +71,17 @@ class MarketConfig:
         clock = data.get("clock")
         if not isinstance(clock, dict) or set(clock) != _CLOCK_FIELDS:
             raise ConfigError(f"clock is an object with exactly {', '.join(sorted(_CLOCK_FIELDS))}")
-        slot_length = _int(clock["slot_length"], "clock.slot_length", 2)
+        slot_length = check_int(clock["slot_length"], "clock.slot_length", 2)
         parsed = cls(
             market_id=check_id(data.get("market_id"), "market_id"),
-            sealing=_choice(data.get("sealing"), "sealing", SCHEMES),
-            data_model=_choice(data.get("data_model", KEY_PER_TX), "data_model", DATA_MODELS),
-            tie_rule=_choice(data.get("tie_rule", AVERAGE), "tie_rule", TIE_RULES),
-            clock=Clock(_choice(clock["mode"], "clock.mode", CLOCK_MODES), _int(clock["start"], "clock.start", 0),
-                        slot_length, _int(clock["reveal_offset"], "clock.reveal_offset", 1, slot_length - 1)),
-            lo=_int(data.get("lo"), "lo", 1, MAX_PRICE),
-            hi=_int(data.get("hi"), "hi", 1, MAX_PRICE),
+            sealing=check_choice(data.get("sealing"), "sealing", SCHEMES),
+            data_model=check_choice(data.get("data_model", KEY_PER_TX), "data_model", DATA_MODELS),
+            tie_rule=check_choice(data.get("tie_rule", AVERAGE), "tie_rule", TIE_RULES),
+            clock=Clock(check_choice(clock["mode"], "clock.mode", CLOCK_MODES),
+                        check_int(clock["start"], "clock.start", 0), slot_length,
+                        check_int(clock["reveal_offset"], "clock.reveal_offset", 1, slot_length - 1)),
+            lo=check_int(data.get("lo"), "lo", 1, MAX_PRICE),
+            hi=check_int(data.get("hi"), "hi", 1, MAX_PRICE),
             token_chaincode=check_id(data.get("token_chaincode", "token"), "token_chaincode"),
         )
         if parsed.lo >= parsed.hi:
