@@ -31,6 +31,7 @@ class TxContext:
     transient: Mapping[str, bytes] = field(default_factory=dict)
     block_height: int = 0
     caller: str = ""
+    block_hash: bytes = b""
 
     def __post_init__(self) -> None:
         # A read-only copy: transient data is private input, and contracts must not be able to change it for others.

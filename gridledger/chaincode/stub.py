@@ -71,6 +71,13 @@ class ChaincodeStub:
         return self._context.block_height
 
     @property
+    def block_hash(self) -> bytes:
+        """Header hash of the last block in the endorser's snapshot (the block before the one this transaction
+        joins): a random seed that no client chooses, the same on every endorser at that height (with the same
+        caveat as block_height: endorsers a block apart disagree, and the gateway asks again)."""
+        return self._context.block_hash
+
+    @property
     def calling_chaincode(self) -> str:
         """The chaincode that invoked this one in the same transaction (empty when the client called it directly):
         lets a contract accept some functions only from a trusted chaincode."""

@@ -86,7 +86,7 @@ class ChaincodeRuntime:
                     context = TxContext(tx_id=header.tx_id, channel_id=header.channel_id,
                                         creator=Creator(creator.msp_id, creator.role, creator.fingerprint),
                                         timestamp_ns=header.timestamp_ns, transient=dict(opened.proposal.transient),
-                                        block_height=snapshot.height)
+                                        block_height=snapshot.height, block_hash=snapshot.tip_hash)
                     result = self.host.execute(definition.name, invocation.function, args, context, simulator)
                     response, events = result.response, result.events
             return SimulationOutcome(simulator.rwset(), events, response, definition)

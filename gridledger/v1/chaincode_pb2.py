@@ -26,7 +26,7 @@ from gridledger.v1 import rwset_pb2 as gridledger_dot_v1_dot_rwset__pb2
 from gridledger.v1 import transaction_pb2 as gridledger_dot_v1_dot_transaction__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgridledger/v1/chaincode.proto\x12\rgridledger.v1\x1a\x19gridledger/v1/rwset.proto\x1a\x1fgridledger/v1/transaction.proto\"B\n\rWorkerCreator\x12\x0e\n\x06msp_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\"\x8f\x02\n\rWorkerContext\x12\r\n\x05tx_id\x18\x01 \x01(\t\x12\x12\n\nchannel_id\x18\x02 \x01(\t\x12-\n\x07\x63reator\x18\x03 \x01(\x0b\x32\x1c.gridledger.v1.WorkerCreator\x12\x14\n\x0ctimestamp_ns\x18\x04 \x01(\x03\x12>\n\ttransient\x18\x05 \x03(\x0b\x32+.gridledger.v1.WorkerContext.TransientEntry\x12\x14\n\x0c\x62lock_height\x18\x06 \x01(\x04\x12\x0e\n\x06\x63\x61ller\x18\x07 \x01(\t\x1a\x30\n\x0eTransientEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\"]\n\x0cWorkerInvoke\x12-\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1c.gridledger.v1.WorkerContext\x12\x10\n\x08\x66unction\x18\x02 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x03 \x03(\x0c\"1\n\x10WorkerStateValue\x12\x0e\n\x06\x65xists\x18\x01 \x01(\x08\x12\r\n\x05value\x18\x02 \x01(\x0c\"D\n\x11WorkerStateValues\x12/\n\x06values\x18\x01 \x03(\x0b\x32\x1f.gridledger.v1.WorkerStateValue\".\n\x10WorkerRangeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c\"f\n\x0fWorkerRangePage\x12\x13\n\x0biterator_id\x18\x01 \x01(\r\x12\x30\n\x07\x65ntries\x18\x02 \x03(\x0b\x32\x1f.gridledger.v1.WorkerRangeEntry\x12\x0c\n\x04\x64one\x18\x03 \x01(\x08\"\xfa\x01\n\x0cHostToWorker\x12-\n\x06invoke\x18\x01 \x01(\x0b\x32\x1b.gridledger.v1.WorkerInvokeH\x00\x12\x38\n\x0cstate_values\x18\x02 \x01(\x0b\x32 .gridledger.v1.WorkerStateValuesH\x00\x12\x34\n\nrange_page\x18\x03 \x01(\x0b\x32\x1e.gridledger.v1.WorkerRangePageH\x00\x12\x32\n\x0finvoke_response\x18\x04 \x01(\x0b\x32\x17.gridledger.v1.ResponseH\x00\x12\x0f\n\x05\x65rror\x18\x05 \x01(\tH\x00\x42\x06\n\x04kind\"\x1c\n\x0bWorkerReady\x12\r\n\x05\x65rror\x18\x01 \x01(\t\"\x1f\n\x0fWorkerGetStates\x12\x0c\n\x04keys\x18\x01 \x03(\t\"]\n\x0fWorkerRangeOpen\x12\x11\n\tstart_key\x18\x01 \x01(\t\x12\x0f\n\x07\x65nd_key\x18\x02 \x01(\t\x12&\n\x06writes\x18\x03 \x03(\x0b\x32\x16.gridledger.v1.KVWrite\"&\n\x0fWorkerRangeNext\x12\x13\n\x0biterator_id\x18\x01 \x01(\r\"r\n\x15WorkerInvokeChaincode\x12\x11\n\tchaincode\x18\x01 \x01(\t\x12\x10\n\x08\x66unction\x18\x02 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x03 \x03(\x0c\x12&\n\x06writes\x18\x04 \x03(\x0b\x32\x16.gridledger.v1.KVWrite\"J\n\x0eWorkerRangeUse\x12\x13\n\x0biterator_id\x18\x01 \x01(\r\x12\x10\n\x08\x63onsumed\x18\x02 \x01(\r\x12\x11\n\texhausted\x18\x03 \x01(\x08\"\xbc\x01\n\nWorkerDone\x12)\n\x08response\x18\x01 \x01(\x0b\x32\x17.gridledger.v1.Response\x12&\n\x06writes\x18\x02 \x03(\x0b\x32\x16.gridledger.v1.KVWrite\x12-\n\x06ranges\x18\x03 \x03(\x0b\x32\x1d.gridledger.v1.WorkerRangeUse\x12,\n\x05\x65vent\x18\x04 \x01(\x0b\x32\x1d.gridledger.v1.ChaincodeEvent\"\xd2\x02\n\x0cWorkerToHost\x12+\n\x05ready\x18\x01 \x01(\x0b\x32\x1a.gridledger.v1.WorkerReadyH\x00\x12\x34\n\nget_states\x18\x02 \x01(\x0b\x32\x1e.gridledger.v1.WorkerGetStatesH\x00\x12\x34\n\nrange_open\x18\x03 \x01(\x0b\x32\x1e.gridledger.v1.WorkerRangeOpenH\x00\x12\x34\n\nrange_next\x18\x04 \x01(\x0b\x32\x1e.gridledger.v1.WorkerRangeNextH\x00\x12@\n\x10invoke_chaincode\x18\x05 \x01(\x0b\x32$.gridledger.v1.WorkerInvokeChaincodeH\x00\x12)\n\x04\x64one\x18\x06 \x01(\x0b\x32\x19.gridledger.v1.WorkerDoneH\x00\x42\x06\n\x04kindb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgridledger/v1/chaincode.proto\x12\rgridledger.v1\x1a\x19gridledger/v1/rwset.proto\x1a\x1fgridledger/v1/transaction.proto\"B\n\rWorkerCreator\x12\x0e\n\x06msp_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\"\xa3\x02\n\rWorkerContext\x12\r\n\x05tx_id\x18\x01 \x01(\t\x12\x12\n\nchannel_id\x18\x02 \x01(\t\x12-\n\x07\x63reator\x18\x03 \x01(\x0b\x32\x1c.gridledger.v1.WorkerCreator\x12\x14\n\x0ctimestamp_ns\x18\x04 \x01(\x03\x12>\n\ttransient\x18\x05 \x03(\x0b\x32+.gridledger.v1.WorkerContext.TransientEntry\x12\x14\n\x0c\x62lock_height\x18\x06 \x01(\x04\x12\x0e\n\x06\x63\x61ller\x18\x07 \x01(\t\x12\x12\n\nblock_hash\x18\x08 \x01(\x0c\x1a\x30\n\x0eTransientEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\"]\n\x0cWorkerInvoke\x12-\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1c.gridledger.v1.WorkerContext\x12\x10\n\x08\x66unction\x18\x02 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x03 \x03(\x0c\"1\n\x10WorkerStateValue\x12\x0e\n\x06\x65xists\x18\x01 \x01(\x08\x12\r\n\x05value\x18\x02 \x01(\x0c\"D\n\x11WorkerStateValues\x12/\n\x06values\x18\x01 \x03(\x0b\x32\x1f.gridledger.v1.WorkerStateValue\".\n\x10WorkerRangeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c\"f\n\x0fWorkerRangePage\x12\x13\n\x0biterator_id\x18\x01 \x01(\r\x12\x30\n\x07\x65ntries\x18\x02 \x03(\x0b\x32\x1f.gridledger.v1.WorkerRangeEntry\x12\x0c\n\x04\x64one\x18\x03 \x01(\x08\"\xfa\x01\n\x0cHostToWorker\x12-\n\x06invoke\x18\x01 \x01(\x0b\x32\x1b.gridledger.v1.WorkerInvokeH\x00\x12\x38\n\x0cstate_values\x18\x02 \x01(\x0b\x32 .gridledger.v1.WorkerStateValuesH\x00\x12\x34\n\nrange_page\x18\x03 \x01(\x0b\x32\x1e.gridledger.v1.WorkerRangePageH\x00\x12\x32\n\x0finvoke_response\x18\x04 \x01(\x0b\x32\x17.gridledger.v1.ResponseH\x00\x12\x0f\n\x05\x65rror\x18\x05 \x01(\tH\x00\x42\x06\n\x04kind\"\x1c\n\x0bWorkerReady\x12\r\n\x05\x65rror\x18\x01 \x01(\t\"\x1f\n\x0fWorkerGetStates\x12\x0c\n\x04keys\x18\x01 \x03(\t\"]\n\x0fWorkerRangeOpen\x12\x11\n\tstart_key\x18\x01 \x01(\t\x12\x0f\n\x07\x65nd_key\x18\x02 \x01(\t\x12&\n\x06writes\x18\x03 \x03(\x0b\x32\x16.gridledger.v1.KVWrite\"&\n\x0fWorkerRangeNext\x12\x13\n\x0biterator_id\x18\x01 \x01(\r\"r\n\x15WorkerInvokeChaincode\x12\x11\n\tchaincode\x18\x01 \x01(\t\x12\x10\n\x08\x66unction\x18\x02 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x03 \x03(\x0c\x12&\n\x06writes\x18\x04 \x03(\x0b\x32\x16.gridledger.v1.KVWrite\"J\n\x0eWorkerRangeUse\x12\x13\n\x0biterator_id\x18\x01 \x01(\r\x12\x10\n\x08\x63onsumed\x18\x02 \x01(\r\x12\x11\n\texhausted\x18\x03 \x01(\x08\"\xbc\x01\n\nWorkerDone\x12)\n\x08response\x18\x01 \x01(\x0b\x32\x17.gridledger.v1.Response\x12&\n\x06writes\x18\x02 \x03(\x0b\x32\x16.gridledger.v1.KVWrite\x12-\n\x06ranges\x18\x03 \x03(\x0b\x32\x1d.gridledger.v1.WorkerRangeUse\x12,\n\x05\x65vent\x18\x04 \x01(\x0b\x32\x1d.gridledger.v1.ChaincodeEvent\"\xd2\x02\n\x0cWorkerToHost\x12+\n\x05ready\x18\x01 \x01(\x0b\x32\x1a.gridledger.v1.WorkerReadyH\x00\x12\x34\n\nget_states\x18\x02 \x01(\x0b\x32\x1e.gridledger.v1.WorkerGetStatesH\x00\x12\x34\n\nrange_open\x18\x03 \x01(\x0b\x32\x1e.gridledger.v1.WorkerRangeOpenH\x00\x12\x34\n\nrange_next\x18\x04 \x01(\x0b\x32\x1e.gridledger.v1.WorkerRangeNextH\x00\x12@\n\x10invoke_chaincode\x18\x05 \x01(\x0b\x32$.gridledger.v1.WorkerInvokeChaincodeH\x00\x12)\n\x04\x64one\x18\x06 \x01(\x0b\x32\x19.gridledger.v1.WorkerDoneH\x00\x42\x06\n\x04kindb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,35 +38,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WORKERCREATOR']._serialized_start=108
   _globals['_WORKERCREATOR']._serialized_end=174
   _globals['_WORKERCONTEXT']._serialized_start=177
-  _globals['_WORKERCONTEXT']._serialized_end=448
-  _globals['_WORKERCONTEXT_TRANSIENTENTRY']._serialized_start=400
-  _globals['_WORKERCONTEXT_TRANSIENTENTRY']._serialized_end=448
-  _globals['_WORKERINVOKE']._serialized_start=450
-  _globals['_WORKERINVOKE']._serialized_end=543
-  _globals['_WORKERSTATEVALUE']._serialized_start=545
-  _globals['_WORKERSTATEVALUE']._serialized_end=594
-  _globals['_WORKERSTATEVALUES']._serialized_start=596
-  _globals['_WORKERSTATEVALUES']._serialized_end=664
-  _globals['_WORKERRANGEENTRY']._serialized_start=666
-  _globals['_WORKERRANGEENTRY']._serialized_end=712
-  _globals['_WORKERRANGEPAGE']._serialized_start=714
-  _globals['_WORKERRANGEPAGE']._serialized_end=816
-  _globals['_HOSTTOWORKER']._serialized_start=819
-  _globals['_HOSTTOWORKER']._serialized_end=1069
-  _globals['_WORKERREADY']._serialized_start=1071
-  _globals['_WORKERREADY']._serialized_end=1099
-  _globals['_WORKERGETSTATES']._serialized_start=1101
-  _globals['_WORKERGETSTATES']._serialized_end=1132
-  _globals['_WORKERRANGEOPEN']._serialized_start=1134
-  _globals['_WORKERRANGEOPEN']._serialized_end=1227
-  _globals['_WORKERRANGENEXT']._serialized_start=1229
-  _globals['_WORKERRANGENEXT']._serialized_end=1267
-  _globals['_WORKERINVOKECHAINCODE']._serialized_start=1269
-  _globals['_WORKERINVOKECHAINCODE']._serialized_end=1383
-  _globals['_WORKERRANGEUSE']._serialized_start=1385
-  _globals['_WORKERRANGEUSE']._serialized_end=1459
-  _globals['_WORKERDONE']._serialized_start=1462
-  _globals['_WORKERDONE']._serialized_end=1650
-  _globals['_WORKERTOHOST']._serialized_start=1653
-  _globals['_WORKERTOHOST']._serialized_end=1991
+  _globals['_WORKERCONTEXT']._serialized_end=468
+  _globals['_WORKERCONTEXT_TRANSIENTENTRY']._serialized_start=420
+  _globals['_WORKERCONTEXT_TRANSIENTENTRY']._serialized_end=468
+  _globals['_WORKERINVOKE']._serialized_start=470
+  _globals['_WORKERINVOKE']._serialized_end=563
+  _globals['_WORKERSTATEVALUE']._serialized_start=565
+  _globals['_WORKERSTATEVALUE']._serialized_end=614
+  _globals['_WORKERSTATEVALUES']._serialized_start=616
+  _globals['_WORKERSTATEVALUES']._serialized_end=684
+  _globals['_WORKERRANGEENTRY']._serialized_start=686
+  _globals['_WORKERRANGEENTRY']._serialized_end=732
+  _globals['_WORKERRANGEPAGE']._serialized_start=734
+  _globals['_WORKERRANGEPAGE']._serialized_end=836
+  _globals['_HOSTTOWORKER']._serialized_start=839
+  _globals['_HOSTTOWORKER']._serialized_end=1089
+  _globals['_WORKERREADY']._serialized_start=1091
+  _globals['_WORKERREADY']._serialized_end=1119
+  _globals['_WORKERGETSTATES']._serialized_start=1121
+  _globals['_WORKERGETSTATES']._serialized_end=1152
+  _globals['_WORKERRANGEOPEN']._serialized_start=1154
+  _globals['_WORKERRANGEOPEN']._serialized_end=1247
+  _globals['_WORKERRANGENEXT']._serialized_start=1249
+  _globals['_WORKERRANGENEXT']._serialized_end=1287
+  _globals['_WORKERINVOKECHAINCODE']._serialized_start=1289
+  _globals['_WORKERINVOKECHAINCODE']._serialized_end=1403
+  _globals['_WORKERRANGEUSE']._serialized_start=1405
+  _globals['_WORKERRANGEUSE']._serialized_end=1479
+  _globals['_WORKERDONE']._serialized_start=1482
+  _globals['_WORKERDONE']._serialized_end=1670
+  _globals['_WORKERTOHOST']._serialized_start=1673
+  _globals['_WORKERTOHOST']._serialized_end=2011
 # @@protoc_insertion_point(module_scope)

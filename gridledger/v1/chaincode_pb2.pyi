@@ -19,7 +19,7 @@ class WorkerCreator(_message.Message):
     def __init__(self, msp_id: _Optional[str] = ..., role: _Optional[str] = ..., fingerprint: _Optional[str] = ...) -> None: ...
 
 class WorkerContext(_message.Message):
-    __slots__ = ("tx_id", "channel_id", "creator", "timestamp_ns", "transient", "block_height", "caller")
+    __slots__ = ("tx_id", "channel_id", "creator", "timestamp_ns", "transient", "block_height", "caller", "block_hash")
     class TransientEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -34,6 +34,7 @@ class WorkerContext(_message.Message):
     TRANSIENT_FIELD_NUMBER: _ClassVar[int]
     BLOCK_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     CALLER_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_HASH_FIELD_NUMBER: _ClassVar[int]
     tx_id: str
     channel_id: str
     creator: WorkerCreator
@@ -41,7 +42,8 @@ class WorkerContext(_message.Message):
     transient: _containers.ScalarMap[str, bytes]
     block_height: int
     caller: str
-    def __init__(self, tx_id: _Optional[str] = ..., channel_id: _Optional[str] = ..., creator: _Optional[_Union[WorkerCreator, _Mapping]] = ..., timestamp_ns: _Optional[int] = ..., transient: _Optional[_Mapping[str, bytes]] = ..., block_height: _Optional[int] = ..., caller: _Optional[str] = ...) -> None: ...
+    block_hash: bytes
+    def __init__(self, tx_id: _Optional[str] = ..., channel_id: _Optional[str] = ..., creator: _Optional[_Union[WorkerCreator, _Mapping]] = ..., timestamp_ns: _Optional[int] = ..., transient: _Optional[_Mapping[str, bytes]] = ..., block_height: _Optional[int] = ..., caller: _Optional[str] = ..., block_hash: _Optional[bytes] = ...) -> None: ...
 
 class WorkerInvoke(_message.Message):
     __slots__ = ("context", "function", "args")

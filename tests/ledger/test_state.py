@@ -121,6 +121,18 @@ def test_snapshot_does_not_see_later_commits(ledger: Ledger) -> None:
         assert [k for k, _ in fresh.range("kv", "", "")] == ["x", "z"]
 
 
+def test_a_snapshot_names_the_hash_of_the_last_block_it_reflects(ledger: Ledger) -> None:
+    """The seed chaincode reads as stub.block_hash: the committed tip's header hash, fixed inside the view."""
+    with ledger.snapshot() as empty:
+        assert (empty.height, empty.tip_hash) == (0, b"")
+    chain = Chain()
+    ledger.commit(chain.tx_block(("a", [("kv", "x", b"1")])))
+    first = ledger.last_block_hash
+    with ledger.snapshot() as snapshot:
+        ledger.commit(chain.tx_block(("b", [("kv", "x", b"2")])))
+        assert snapshot.tip_hash == first != ledger.last_block_hash
+
+
 def test_history_is_chronological_per_key(ledger: Ledger) -> None:
     chain = Chain()
     ledger.commit(chain.tx_block(("a", [("kv", "x", b"1")]), ("b", [("kv", "x\x00", b"other key")])))

@@ -6,6 +6,7 @@ Like a peer, a transaction's writes land only if it succeeds, and a failed neste
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -60,8 +61,7 @@ class _Backend:
 
     def invoke_chaincode(self, name: str, function: str, args: list[bytes]) -> ChaincodeResponse:
         trial = {ns: dict(writes) for ns, writes in self.overlay.items()}
-        nested = TxContext(self.context.tx_id, self.context.channel_id, self.context.creator,
-                           self.context.timestamp_ns, block_height=self.context.block_height, caller=self.namespace)
+        nested = dataclasses.replace(self.context, caller=self.namespace)
         outcome = run_function(self.world.contracts[name], nested, function, args,
                                _Backend(self.world, name, nested, trial, self.call))
         if outcome.response.ok:
@@ -72,6 +72,11 @@ class _Backend:
 
 class World:
     """Committed state of every namespace; `call` runs one transaction or query and commits on success."""
+
+    @property
+    def block_hash(self) -> bytes:
+        """A stand-in tip hash that changes with the height, as a peer's does."""
+        return hashlib.sha256(b"block %d" % self.height).digest()
 
     def __init__(self, contracts: dict[str, Contract]) -> None:
         self.contracts = contracts
@@ -85,7 +90,7 @@ class World:
              caller: str = "") -> ChaincodeResponse:
         self.tx_count += 1
         context = TxContext(f"tx-{self.tx_count}", "energy", creator, self.timestamp_ns,
-                            block_height=self.height, caller=caller)
+                            block_height=self.height, caller=caller, block_hash=self.block_hash)
         overlay: Overlay = {}
         self.last = Call()
         outcome = run_function(self.contracts[chaincode], context, function, [encode_value(a) for a in args],

@@ -14,13 +14,14 @@ def context_to_message(context: TxContext) -> chaincode_pb2.WorkerContext:
         creator=chaincode_pb2.WorkerCreator(msp_id=creator.msp_id, role=creator.role,
                                             fingerprint=creator.fingerprint),
         transient=dict(context.transient), block_height=context.block_height, caller=context.caller,
+        block_hash=context.block_hash,
     )
 
 
 def context_from_message(message: chaincode_pb2.WorkerContext) -> TxContext:
     creator = Creator(message.creator.msp_id, message.creator.role, message.creator.fingerprint)
     return TxContext(message.tx_id, message.channel_id, creator, message.timestamp_ns, dict(message.transient),
-                     block_height=message.block_height, caller=message.caller)
+                     block_height=message.block_height, caller=message.caller, block_hash=message.block_hash)
 
 
 def response_to_message(response: ChaincodeResponse) -> transaction_pb2.Response:

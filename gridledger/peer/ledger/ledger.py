@@ -157,8 +157,10 @@ class Ledger:
         """A consistent view for simulation; its height is read inside the view, so it matches the state exactly."""
         snapshot = self._db.snapshot()
         raw = snapshot.get(keys.SAVEPOINT)
-        height = 0 if raw is None else keys.decode_savepoint(raw)[0] + 1
-        return StateSnapshot(snapshot, height)
+        if raw is None:
+            return StateSnapshot(snapshot, 0, b"")
+        number, header_hash = keys.decode_savepoint(raw)
+        return StateSnapshot(snapshot, number + 1, header_hash)
 
     def get_history(self, namespace: str, key: str) -> list[tuple[int, int, bool]]:
         """Every (block, tx, is_delete) that changed the key, oldest first (big-endian keys sort chronologically)."""

@@ -37,14 +37,20 @@ def encode_value(value: bytes, block_num: int, tx_num: int) -> bytes:
 class StateSnapshot:
     """World state as of the last block committed when the snapshot was taken. Close it to release LevelDB's hold."""
 
-    def __init__(self, snapshot: Any, height: int) -> None:
+    def __init__(self, snapshot: Any, height: int, tip_hash: bytes) -> None:
         self._snapshot = snapshot
         self._height = height
+        self._tip_hash = tip_hash
 
     @property
     def height(self) -> int:
         """Number of blocks the view reflects (so simulation can record which state it ran against)."""
         return self._height
+
+    @property
+    def tip_hash(self) -> bytes:
+        """Header hash of the last block the view reflects (empty before the genesis block)."""
+        return self._tip_hash
 
     def get(self, namespace: str, key: str) -> VersionedValue | None:
         return decode_value(self._snapshot.get(keys.state_key(namespace, key)))
