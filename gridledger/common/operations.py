@@ -1,132 +1,118 @@
-"""The operations endpoint every node serves: a tiny asyncio HTTP/1.0 responder for /healthz, /metrics and the
-like, read by `network up`, container healthchecks and the bench's node metrics.
+"""The operations endpoint every node serves: /metrics (prometheus-client's WSGI app) and /healthz (JSON), read by
+`network up`, container healthchecks, the bench's node metrics, the REST dashboard and Prometheus.
 
-Only GET and HEAD of fixed paths are needed, so a full web framework would be dead weight in every node process;
-this module answers one request per connection and closes it, bounds what it reads (line length, header count,
-time), and turns every malformed request into a 4xx instead of an exception. It depends on nothing in the orderer,
-so every node uses it (shared by peers and orderers).
+The HTTP is the standard library's threading WSGI server, in a daemon thread: a scrape then never waits behind
+consensus or commit work on the node's event loop, and a node needs no web framework. /healthz is the one answer
+computed on the loop, where the consensus state it reports is changed; a loop that cannot answer within
+HEALTH_TIMEOUT_S is reported as 503, which is what a healthcheck should see. Malformed requests are answered 4xx by
+the server itself (http.server bounds line length and header count); unknown paths and methods by `_problem`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import socketserver
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
 
 logger = logging.getLogger("gridledger.operations")
 
-MAX_LINE = 8 * 1024
-MAX_HEADERS = 100
-READ_TIMEOUT_S = 5.0
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-            500: "Internal Server Error", 503: "Service Unavailable"}
+HEALTH_TIMEOUT_S = 2.0
+REQUEST_TIMEOUT_S = 5.0  # a client that sends nothing for this long is dropped, so it cannot hold a thread
+POLL_S = 0.1  # how often the serving thread looks for a stop request; bounds how long stop() takes
+
+Health = Callable[[], Mapping[str, object]]
+StartResponse = Callable[..., object]
 
 
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    headers: tuple[tuple[str, str], ...] = field(default=())
+class _Server(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        """Bind without http.server's reverse DNS lookup of the host (slow or hanging in a container without
+        DNS); the WSGI environment only needs the name the node was configured with."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+        self.setup_environ()
 
 
-def json_response(value: Any, status: int = 200) -> HttpResponse:
-    return HttpResponse(status, (json.dumps(value) + "\n").encode())
+class _Handler(WSGIRequestHandler):
+    timeout = REQUEST_TIMEOUT_S
+    # Errors found before the request line's version is read get a status line too (HTTP/0.9 would send none).
+    default_request_version = "HTTP/1.0"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Scrapes every few seconds would drown the node's log; errors still reach it through the server."""
 
 
-def _problem(status: int, detail: str) -> HttpResponse:
+def _problem(start_response: StartResponse, status: HTTPStatus, detail: str,
+             headers: tuple[tuple[str, str], ...] = ()) -> list[bytes]:
     """An RFC 7807 problem body, the error format the REST service answers with too (services/rest/problems.py)."""
-    body = json.dumps({"title": _REASONS.get(status, "Error"), "status": status, "detail": detail}) + "\n"
-    return HttpResponse(status, body.encode(), "application/problem+json")
-
-
-Route = Callable[[], HttpResponse | Awaitable[HttpResponse]]
-
-
-class _BadRequest(Exception):
-    pass
+    body = (json.dumps({"title": status.phrase, "status": status.value, "detail": detail}) + "\n").encode()
+    start_response(f"{status.value} {status.phrase}", [("Content-Type", "application/problem+json"), *headers])
+    return [body]
 
 
 class OperationsServer:
-    """Serves `routes` (path -> function returning an HttpResponse, sync or async) on host:port."""
+    """Serves one node's registry on /metrics and `health()` (called on the node's loop) on /healthz."""
 
-    def __init__(self, host: str, port: int, routes: Mapping[str, Route]) -> None:
-        self._host = host
-        self._port = port
-        self._routes = dict(routes)
-        self._server: asyncio.Server | None = None
+    def __init__(self, host: str, port: int, registry: CollectorRegistry, health: Health) -> None:
+        self._address = (host, port)
+        self._metrics = make_wsgi_app(registry)
+        self._health = health
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: _Server | None = None
 
     async def start(self) -> int:
-        """Listen; returns the bound port (useful when `port` is 0)."""
-        self._server = await asyncio.start_server(self._serve, self._host, self._port, limit=MAX_LINE)
-        return self._server.sockets[0].getsockname()[1]
+        """Listen (OSError when the port is taken); returns the bound port (useful when `port` is 0)."""
+        self._loop = asyncio.get_running_loop()
+        server = _Server(self._address, _Handler)
+        server.set_app(self._app)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_S}, name="operations",
+                         daemon=True).start()
+        self._server = server
+        return server.server_address[1]
 
     async def stop(self) -> None:
         if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
-            self._server = None
+            server, self._server = self._server, None
+            await asyncio.to_thread(server.shutdown)
+            server.server_close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            try:
-                method, path = await asyncio.wait_for(self._read_request(reader), READ_TIMEOUT_S)
-                response = await self._respond(method, path)
-            except (_BadRequest, ValueError, asyncio.IncompleteReadError) as exc:
-                method, response = "GET", _problem(400, str(exc) or "malformed request")
-            except TimeoutError:
-                method, response = "GET", _problem(400, "request not received in time")
-            writer.write(self._encode(response, head_only=method == "HEAD"))
-            await writer.drain()
-        except (ConnectionError, OSError):
-            pass  # the client went away; nothing to answer
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-
-    @staticmethod
-    async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str]:
-        line = await reader.readline()  # ValueError when longer than MAX_LINE
-        if not line.endswith(b"\n"):
-            raise _BadRequest("incomplete request line")
-        parts = line.decode("latin-1").strip().split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-            raise _BadRequest("request line must be 'METHOD /path HTTP/1.x'")
-        for _ in range(MAX_HEADERS):
-            header = await reader.readline()
-            if header in (b"\r\n", b"\n", b""):
-                return parts[0], parts[1]
-        raise _BadRequest(f"more than {MAX_HEADERS} header lines")
-
-    async def _respond(self, method: str, target: str) -> HttpResponse:
-        path = target.split("?", 1)[0]
-        route = self._routes.get(path)
-        if route is None:
-            return _problem(404, f"no such endpoint {path[:200]!r}; available: {', '.join(sorted(self._routes))}")
+    def _app(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if path not in ("/healthz", "/metrics"):
+            return _problem(start_response, HTTPStatus.NOT_FOUND,
+                            f"no such endpoint {path[:200]!r}; available: /healthz, /metrics")
         if method not in ("GET", "HEAD"):
-            response = _problem(405, f"method {method[:20]!r} is not allowed; use GET")
-            return HttpResponse(response.status, response.body, response.content_type, (("Allow", "GET, HEAD"),))
-        try:
-            result = route()
-            if inspect.isawaitable(result):
-                result = await result
-            return result
-        except Exception:
-            logger.exception("operations endpoint %s failed", path)
-            return _problem(500, f"{path} failed; see the node log")
+            return _problem(start_response, HTTPStatus.METHOD_NOT_ALLOWED,
+                            f"method {method[:20]!r} is not allowed; use GET", (("Allow", "GET, HEAD"),))
+        if path == "/metrics":
+            body = self._metrics({**environ, "REQUEST_METHOD": "GET"}, start_response)
+        else:
+            body = self._healthz(start_response)
+        return [] if method == "HEAD" else body
 
-    @staticmethod
-    def _encode(response: HttpResponse, head_only: bool) -> bytes:
-        reason = _REASONS.get(response.status, "Unknown")
-        lines = [f"HTTP/1.0 {response.status} {reason}", f"Content-Type: {response.content_type}",
-                 f"Content-Length: {len(response.body)}", "Connection: close"]
-        lines += [f"{name}: {value}" for name, value in response.headers]
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        return head if head_only else head + response.body
+    def _healthz(self, start_response: StartResponse) -> list[bytes]:
+        async def on_loop() -> Mapping[str, object]:
+            return self._health()
+
+        assert self._loop is not None
+        try:
+            future = asyncio.run_coroutine_threadsafe(on_loop(), self._loop)
+            status = future.result(HEALTH_TIMEOUT_S)
+        except TimeoutError:
+            future.cancel()
+            return _problem(start_response, HTTPStatus.SERVICE_UNAVAILABLE,
+                            f"the node did not answer within {HEALTH_TIMEOUT_S:g} s")
+        except Exception:
+            logger.exception("the node's health report failed")
+            return _problem(start_response, HTTPStatus.INTERNAL_SERVER_ERROR, "/healthz failed; see the node log")
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [(json.dumps(status) + "\n").encode()]

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import grpc
+from prometheus_client import Counter as MetricCounter
+from prometheus_client import Histogram
 
 from gridledger.common.logs import log_event
-from gridledger.common.metrics import Counter as MetricCounter
 from gridledger.orderer.consensus import Consenter, ServiceUnavailable
 from gridledger.orderer.validation import SERVICE_UNAVAILABLE, EnvelopeValidator, Verdict
 from gridledger.v1 import orderer_pb2
@@ -35,10 +37,12 @@ YIELD_EVERY = 64
 class BroadcastService:
     """The Broadcast half of AtomicBroadcast for one channel."""
 
-    def __init__(self, validator: EnvelopeValidator, consenter: Consenter, envelopes_total: MetricCounter) -> None:
+    def __init__(self, validator: EnvelopeValidator, consenter: Consenter, envelopes_total: MetricCounter,
+                 submit_seconds: Histogram) -> None:
         self._validator = validator
         self._consenter = consenter
         self._envelopes_total = envelopes_total
+        self._submit_seconds = submit_seconds
 
     async def broadcast(self, requests: AsyncIterator[bytes],
                         context: grpc.aio.ServicerContext) -> AsyncIterator[orderer_pb2.BroadcastResponse]:
@@ -85,14 +89,16 @@ class BroadcastService:
 
     async def _finish(self, verdicts: list[Verdict], accepted: list[bytes]) -> orderer_pb2.BroadcastResponse:
         if accepted:
+            started = time.perf_counter()
             refusal = await self._submit(accepted)
+            self._submit_seconds.observe(time.perf_counter() - started)
             if refusal is not None:
                 verdicts = [refusal if verdict.accepted else verdict for verdict in verdicts]
         response = orderer_pb2.BroadcastResponse()
         for verdict in verdicts:
             response.results.add(status=verdict.status, info=verdict.info)
         for status, count in Counter(verdict.status for verdict in verdicts).items():
-            self._envelopes_total.inc(count, status=orderer_pb2.BroadcastStatus.Name(status))
+            self._envelopes_total.labels(orderer_pb2.BroadcastStatus.Name(status)).inc(count)
         return response
 
     async def _submit(self, envelopes: list[bytes]) -> Verdict | None:

@@ -18,9 +18,9 @@ import grpc
 from gridledger.common import grpcutil
 from gridledger.common.channel import ChannelContext, ConfigError, config_from_block
 from gridledger.common.logs import log_event
-from gridledger.common.metrics import CONTENT_TYPE, Registry
+from gridledger.common.metrics import NodeRegistry
 from gridledger.common.nodeconfig import NodeConfig
-from gridledger.common.operations import HttpResponse, OperationsServer, json_response
+from gridledger.common.operations import OperationsServer
 from gridledger.orderer.blockstore import BlockStore, StoreError
 from gridledger.orderer.blockwriter import BlockWriter
 from gridledger.orderer.broadcast import BroadcastService
@@ -70,7 +70,7 @@ class OrdererNode:
         self.config = config
         self.port = 0
         self.operations_port: int | None = None
-        self.metrics = Registry()
+        self.metrics = NodeRegistry(process=True)
         self._store: BlockStore | None = None
         self._chain: Chain | None = None
         self._consenter: Consenter | None = None
@@ -132,16 +132,20 @@ class OrdererNode:
 
         chain = self._chain
         envelopes_total = self.metrics.counter(
-            "gridledger_orderer_broadcast_envelopes_total", "Broadcast envelopes answered, by status", ("status",))
+            "gridledger_orderer_broadcast_envelopes", "Broadcast envelopes answered, by status", ("status",))
         for status, _ in orderer_pb2.BroadcastStatus.items():
             if status != "BROADCAST_STATUS_UNSPECIFIED":
-                envelopes_total.inc(0, status=status)
+                envelopes_total.labels(status)
+        submit_seconds = self.metrics.histogram(
+            "gridledger_orderer_submit_duration_seconds",
+            "Time from a broadcast batch passing validation until the consenter accepted it (see docs/metrics.md)")
         self.metrics.gauge("gridledger_orderer_height", "Number of blocks in this orderer's chain",
                            function=lambda: chain.height)
-        self.metrics.counter("gridledger_orderer_blocks_total", "Blocks written by this process since it started",
-                             function=lambda: writer.blocks_written)
+        self.metrics.counter_function("gridledger_orderer_blocks_total",
+                                      "Blocks written by this process since it started",
+                                      lambda: writer.blocks_written)
 
-        broadcast = BroadcastService(EnvelopeValidator(context), self._consenter, envelopes_total)
+        broadcast = BroadcastService(EnvelopeValidator(context), self._consenter, envelopes_total, submit_seconds)
         deliver = DeliverService(context, self._chain, None if fault is None or fault.mode not in DELIVER_MODES
                                  else fault.mode)
         try:
@@ -154,11 +158,9 @@ class OrdererNode:
         await self._server.start()
 
         if config.operations_port is not None:
-            self._operations = OperationsServer(config.listen_host, config.operations_port, {
-                "/healthz": lambda: json_response({"status": "ok", "height": chain.height,
-                                                   **self._consensus_status()}),
-                "/metrics": lambda: HttpResponse(200, self.metrics.render().encode(), CONTENT_TYPE),
-            })
+            self._operations = OperationsServer(
+                config.listen_host, config.operations_port, self.metrics.registry,
+                lambda: {"status": "ok", "height": chain.height, **self._consensus_status()})
             try:
                 self.operations_port = await self._operations.start()
             except OSError as exc:

@@ -106,11 +106,11 @@ class Committer:
         del block.metadata.validation_codes[:]
         block.metadata.validation_codes.extend(codes)
         self._ledger.commit(block)
-        self._metrics.validate_seconds.inc(validated - started)
-        self._metrics.commit_seconds.inc(time.perf_counter() - validated)
+        self._metrics.validate.observe(validated - started)
+        self._metrics.commit.observe(time.perf_counter() - validated)
         self._metrics.blocks.inc()
         for code in set(codes):
-            self._metrics.transactions.inc(codes.count(code), code=block_pb2.ValidationCode.Name(code))
+            self._metrics.transactions.labels(block_pb2.ValidationCode.Name(code)).inc(codes.count(code))
         log.info("committed block", extra={"block": block.header.number, "txs": len(codes),
                                            "valid": codes.count(block_pb2.VALID)})
         return [CommitOutcome(tx_id, code, block.header.number)

@@ -5,6 +5,7 @@ the endorsement is the one the simulation read from its snapshot (peer/runtime.p
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import grpc
@@ -16,6 +17,7 @@ from gridledger.common.envelope import EnvelopeError, Fault, OpenedProposal
 from gridledger.common.policy import Principal
 from gridledger.common.txbuilder import endorsement_message
 from gridledger.peer.definitions import LIFECYCLE_NAMESPACE, Definition
+from gridledger.peer.metrics import PeerMetrics
 from gridledger.peer.runtime import ChaincodeNotCommitted
 from gridledger.v1 import transaction_pb2
 
@@ -62,8 +64,10 @@ class Endorsed:
 class Endorser:
     """Endorses proposals for one channel. Thread-safe: the gateway calls it from an executor."""
 
-    def __init__(self, context: ChannelContext, ledger, identity: msp.SigningIdentity, runtime) -> None:
+    def __init__(self, context: ChannelContext, ledger, identity: msp.SigningIdentity, runtime,
+                 metrics: PeerMetrics | None = None) -> None:
         self.context = context
+        self._metrics = metrics or PeerMetrics()
         self._ledger = ledger
         self._identity = identity
         self._certificate = identity.certificate
@@ -90,13 +94,23 @@ class Endorser:
         return self.endorse(signed).response
 
     def endorse(self, signed: transaction_pb2.SignedProposal) -> Endorsed:
+        """Refusals (ProposalError) are not timed: they end before the chaincode runs."""
+        started = time.perf_counter()
+        endorsed = self._endorse(signed)
+        self._metrics.endorse.observe(time.perf_counter() - started)
+        return endorsed
+
+    def _endorse(self, signed: transaction_pb2.SignedProposal) -> Endorsed:
         opened = open_signed_proposal(signed)
         creator = self.authenticate(opened)
+        simulating = time.perf_counter()
         try:
             outcome = self._runtime.simulate(opened, creator)
         except ChaincodeNotCommitted as exc:
             raise ProposalError(grpc.StatusCode.NOT_FOUND, f"{exc} on channel {self.context.channel_id}; deploy it "
                                 "with `gridledger chaincode deploy`") from None
+        # Labelled only after the simulation found a committed definition: clients cannot add label values.
+        self._metrics.chaincode_execute.labels(opened.invocation.chaincode).observe(time.perf_counter() - simulating)
         definition = outcome.definition
         if definition is None:
             reference = transaction_pb2.ChaincodeRef(name=LIFECYCLE_NAMESPACE, version="builtin")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import grpc
@@ -22,6 +23,7 @@ from gridledger.peer.broadcast import Broadcaster
 from gridledger.peer.committer import CommitNotifier
 from gridledger.peer.definitions import Definition
 from gridledger.peer.endorser import Endorsed, Endorser, ProposalError, open_signed_proposal
+from gridledger.peer.metrics import PeerMetrics
 from gridledger.v1 import orderer_pb2, peer_pb2, peer_pb2_grpc, transaction_pb2
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,9 @@ class GatewayCore:
     """The gateway's logic, independent of how requests arrive (unary calls or the batched stream)."""
 
     def __init__(self, msp_id: str, endorser: Endorser, remotes: dict[str, list[RemoteEndorser]],
-                 orderers: Broadcaster, notifier: CommitNotifier, ledger) -> None:
+                 orderers: Broadcaster, notifier: CommitNotifier, ledger, metrics: PeerMetrics | None = None) -> None:
         self._msp_id = msp_id
+        self._metrics = metrics or PeerMetrics()
         self._endorser = endorser
         self._remotes = remotes
         self._orderers = orderers
@@ -157,7 +160,9 @@ class GatewayCore:
         raise GatewayError(grpc.StatusCode.UNAVAILABLE, f"endorsement failed: {failure}")
 
     async def submit(self, request: peer_pb2.SubmitRequest) -> peer_pb2.SubmitResponse:
+        started = time.perf_counter()
         result = await self._orderers.broadcast(request.envelope)
+        self._metrics.order.observe(time.perf_counter() - started)
         if result.status == orderer_pb2.SUCCESS:
             return peer_pb2.SubmitResponse()
         code = {orderer_pb2.BAD_REQUEST: grpc.StatusCode.INVALID_ARGUMENT,

@@ -15,9 +15,8 @@ from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.channel import ChannelContext, config_from_block
 from gridledger.common.grpcservice import add_service
 from gridledger.common.grpcutil import aio_server
-from gridledger.common.metrics import CONTENT_TYPE
 from gridledger.common.nodeconfig import NodeConfig
-from gridledger.common.operations import HttpResponse, OperationsServer, json_response
+from gridledger.common.operations import OperationsServer
 from gridledger.peer.broadcast import broadcaster_for
 from gridledger.peer.committer import CommitNotifier, Committer
 from gridledger.peer.deliver import PeerDeliverService
@@ -54,11 +53,11 @@ class PeerNode:
         self.context = ChannelContext.from_config(config_from_block(self.ledger.get_block(0)))
         self.notifier = CommitNotifier()
         self.notifier.height = self.ledger.height
-        self.metrics = PeerMetrics(lambda: self.ledger.height)
+        self.metrics = PeerMetrics(lambda: self.ledger.height, process=True)
         self.committer = Committer(self.context, self.ledger, self.metrics)
         self.runtime = ChaincodeRuntime(self.context, self.ledger, config.data_dir / "chaincodes",
                                         timeout_s=config.chaincode_timeout_s)
-        self.endorser = Endorser(self.context, self.ledger, self.identity, self.runtime)
+        self.endorser = Endorser(self.context, self.ledger, self.identity, self.runtime, self.metrics)
         self._commit_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
         self._endorse_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="endorse")
 
@@ -75,7 +74,7 @@ class PeerNode:
                 remotes.setdefault(endpoint.msp_id, []).append(RemoteEndorser(endpoint, self.tls))
         consensus = self.context.config.consensus
         orderers = broadcaster_for(consensus.type, len(consensus.consenters), config.orderers, self.tls)
-        gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger)
+        gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger, self.metrics)
         admin = AdminService(config.msp_id, self.context, self.ledger, self.runtime.store)
         server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}")
         services = peer_pb2.DESCRIPTOR.services_by_name
@@ -89,11 +88,9 @@ class PeerNode:
         pulling = asyncio.create_task(puller.run())
         operations = None
         if config.operations_port is not None:
-            operations = OperationsServer(config.listen_host, config.operations_port, {
-                "/healthz": lambda: json_response({"status": "ok", "height": self.ledger.height,
-                                                   "orderer": puller.connected_to}),
-                "/metrics": lambda: HttpResponse(200, self.metrics.render().encode(), CONTENT_TYPE),
-            })
+            operations = OperationsServer(
+                config.listen_host, config.operations_port, self.metrics.node.registry,
+                lambda: {"status": "ok", "height": self.ledger.height, "orderer": puller.connected_to})
             await operations.start()
         logs.log_event(log, "peer started", name=config.name, port=port, height=self.ledger.height,
                        channel=self.context.channel_id)

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 
 from gridledger.lab.bench import crypto, nodemetrics
 from gridledger.lab.bench.config import BenchConfigError, derive, load_rounds, parse_sweep, split_values
@@ -13,6 +14,7 @@ from gridledger.lab.bench.rates import FixedLoad, LinearRate, MaximumRate, parse
 from gridledger.lab.bench.stats import summarize, timeseries
 from gridledger.lab.bench.workloads import KvBlindWrite, WorkerSlot, workload_class
 from gridledger.ops.netconfig import load_network
+from gridledger.peer.metrics import PeerMetrics
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULTS = {"workload": "kv-blind-write", "rate_control": "fixed-rate:10", "duration": 5, "workers": 1}
@@ -116,14 +118,20 @@ def test_workloads_by_name_and_by_import_path() -> None:
 
 
 def test_metric_deltas_give_per_block_stage_times() -> None:
-    text_before = ("# TYPE gridledger_peer_blocks_committed_total counter\ngridledger_peer_blocks_committed_total 10\n"
-                   "# TYPE gridledger_peer_validate_seconds_total counter\ngridledger_peer_validate_seconds_total 1\n"
-                   "# TYPE gridledger_peer_height gauge\ngridledger_peer_height 11\n")
-    text_after = text_before.replace("total 10", "total 30").replace("seconds_total 1", "seconds_total 1.5")
-    deltas = nodemetrics.deltas({"p": nodemetrics.parse(text_before)}, {"p": nodemetrics.parse(text_after)})
-    assert deltas == {"p": {"gridledger_peer_blocks_committed_total": 20,
-                            "gridledger_peer_validate_seconds_total": 0.5}}
-    assert nodemetrics.stages(deltas["p"]) == {"gridledger_peer_validate_ms_per_block": pytest.approx(25)}
+    node = PeerMetrics(lambda: 11)
+    node.blocks.inc(10)
+    node.validate.observe(1.0)
+    node.chaincode_execute.labels("kv").observe(0.002)
+    before = nodemetrics.parse(generate_latest(node.node.registry).decode())
+    node.blocks.inc(20)
+    for _ in range(20):
+        node.validate.observe(0.025)
+    after = nodemetrics.parse(generate_latest(node.node.registry).decode())
+    deltas = nodemetrics.deltas({"p": before}, {"p": after})
+    assert deltas["p"]["gridledger_peer_blocks_committed_total"] == 20
+    assert deltas["p"]["gridledger_peer_block_validate_duration_seconds_count"] == 20
+    assert not any("height" in key or "_bucket" in key or "chaincode" in key for key in deltas["p"])
+    assert nodemetrics.stages(deltas["p"]) == {"gridledger_peer_block_validate_duration_ms_mean": pytest.approx(25)}
 
 
 def test_market_orders_are_sealed_per_participant_side_and_slot(raft_crypto: tuple[Path, Path]) -> None:

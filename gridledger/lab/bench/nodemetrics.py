@@ -1,39 +1,39 @@
 """Per-stage timings from the nodes' Prometheus /metrics (operations ports), read before and after a round.
 
-The nodes export counters, not histograms: time spent per stage as `*_seconds_total` (peers: validate, commit)
-and `*_seconds_sum`/`*_seconds_count` pairs (raft proposal latency). The round's deltas give mean time per block
-(or per proposal) for each stage; the raw counter deltas are kept too.
+Each stage of the transaction path is a histogram on the node that runs it (docs/metrics.md); a round's increase
+of a histogram's `_sum` over its `_count` is the stage's mean time per observation (per proposal, per block, per
+broadcast batch) during that round. Counter increases are kept too, as the raw deltas.
 """
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 
+from prometheus_client.parser import text_string_to_metric_families
+
 Sample = dict[str, float]  # "name{labels}" -> value
-_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+(\S+)$")
-BLOCKS = "gridledger_peer_blocks_committed_total"
+_SUM, _COUNT = "_seconds_sum", "_seconds_count"
+
+
+def _key(name: str, labels: Mapping[str, str]) -> str:
+    if not labels:
+        return name
+    return name + "{" + ",".join(f'{label}="{value}"' for label, value in sorted(labels.items())) + "}"
 
 
 def parse(text: str) -> tuple[Sample, set[str]]:
-    """Samples of a Prometheus text exposition, and the names declared as counters."""
+    """Samples of a Prometheus text exposition, and the sample names that only go up (counters, histogram sums
+    and counts), whose differences are meaningful."""
     samples: Sample = {}
-    counters: set[str] = set()
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            parts = line.split()
-            if len(parts) == 4 and parts[3] == "counter":
-                counters.add(parts[2])
-            continue
-        match = _LINE.match(line)
-        if match:
-            try:
-                samples[match.group(1)] = float(match.group(2))
-            except ValueError:
-                continue
-    return samples, counters
+    growing: set[str] = set()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[_key(sample.name, sample.labels)] = sample.value
+            if family.type == "counter" or (family.type == "histogram" and sample.name.endswith(("_sum", "_count"))):
+                growing.add(sample.name)
+    return samples, growing
 
 
 def scrape(urls: Mapping[str, str]) -> dict[str, tuple[Sample, set[str]]]:
@@ -54,27 +54,24 @@ def base_name(key: str) -> str:
 
 def deltas(before: dict[str, tuple[Sample, set[str]]], after: dict[str, tuple[Sample, set[str]]],
            ) -> dict[str, dict[str, float]]:
-    """Counter increases during the round, per node (gauges and unchanged counters left out)."""
+    """Increases during the round of what only goes up, per node (gauges and unchanged series left out)."""
     result: dict[str, dict[str, float]] = {}
-    for node, (samples, counters) in after.items():
+    for node, (samples, growing) in after.items():
         previous = before.get(node, ({}, set()))[0]
         changed = {key: value - previous.get(key, 0.0) for key, value in samples.items()
-                   if base_name(key) in counters and value != previous.get(key, 0.0)}
+                   if base_name(key) in growing and value != previous.get(key, 0.0)}
         if changed:
             result[node] = changed
     return result
 
 
 def stages(node_deltas: Mapping[str, float]) -> dict[str, float]:
-    """Mean milliseconds per block or per event for each timed stage of one node's counter deltas."""
+    """Mean milliseconds per observation of each timed stage (histogram) in one node's deltas."""
     result = {}
-    blocks = node_deltas.get(BLOCKS, 0.0)
     for key, value in node_deltas.items():
         name = base_name(key)
-        if name.endswith("_seconds_total") and blocks:
-            result[f"{name.removesuffix('_seconds_total')}_ms_per_block"] = value / blocks * 1e3
-        elif name.endswith("_seconds_sum"):
-            count = node_deltas.get(key.replace("_seconds_sum", "_seconds_count", 1), 0.0)
+        if name.endswith(_SUM):
+            count = node_deltas.get(key.replace(_SUM, _COUNT, 1), 0.0)
             if count:
-                result[f"{name.removesuffix('_seconds_sum')}_ms_mean"] = value / count * 1e3
+                result[key.replace(_SUM, "_ms_mean", 1)] = value / count * 1e3
     return result

@@ -19,7 +19,7 @@ import grpc
 from gridledger.common.channel import ChannelContext
 from gridledger.common.grpcutil import TlsMaterial
 from gridledger.common.logs import log_event
-from gridledger.common.metrics import Registry
+from gridledger.common.metrics import NodeRegistry
 from gridledger.common.msp import SigningIdentity
 from gridledger.common.nodeconfig import NodeConfig
 from gridledger.orderer.blockwriter import BlockWriter
@@ -86,7 +86,7 @@ class ConsenterSupport:
     identity: SigningIdentity
     chain: Chain
     writer: BlockWriter
-    metrics: Registry = field(default_factory=Registry)  # the node's registry, rendered on /metrics
+    metrics: NodeRegistry = field(default_factory=NodeRegistry)  # the node's registry, served on /metrics
     tls: TlsMaterial | None = None  # the node's TLS material, for connections to other consenters
 
 

@@ -126,8 +126,8 @@ def test_metrics_name_the_leader_and_count_proposals(cluster: RaftCluster) -> No
         assert metrics["gridledger_raft_is_leader"] == (1 if name == leader else 0)
         assert metrics["gridledger_raft_leader_changes_total"] >= 1
         assert metrics["gridledger_raft_commit_index"] >= metrics["gridledger_raft_applied_index"] > 0
-    assert samples[leader]["gridledger_raft_proposal_latency_seconds_count"] >= 1
-    assert samples[leader]["gridledger_raft_proposal_latency_seconds_sum"] > 0
+    assert samples[leader]["gridledger_raft_proposal_duration_seconds_count"] >= 1
+    assert samples[leader]["gridledger_raft_proposal_duration_seconds_sum"] > 0
     assert samples[leader]["gridledger_orderer_blocks_total"] >= 1
 
 

@@ -92,12 +92,17 @@ class BftConsenter:
                       function=lambda: self._core.view if self._core else 0)
         metrics.gauge("gridledger_bft_is_leader", "1 while this replica leads its view",
                       function=lambda: 1 if self._core and self._core.leader == self.id else 0)
-        metrics.gauge("gridledger_bft_view_changes", "Views this replica entered by a timeout certificate",
-                      function=lambda: self._core.view_changes if self._core else 0)
+        leader = metrics.gauge("gridledger_bft_leader", "1 for the replica that leads this replica's view",
+                               ("consenter",))
+        for member in members:
+            leader.labels(member).set_function(lambda member=member: 1 if self.leader == member else 0)
+        metrics.counter_function("gridledger_bft_view_changes_total",
+                                 "Views this replica entered by a timeout certificate",
+                                 lambda: self._core.view_changes if self._core else 0)
         metrics.gauge("gridledger_bft_pool_requests", "Requests waiting in this replica's pool",
                       function=lambda: len(self._core.pool) if self._core else 0)
-        metrics.gauge("gridledger_bft_rejected_messages", "Consensus messages this replica refused",
-                      function=lambda: sum(self._core.rejected.values()) if self._core else 0)
+        metrics.counter_function("gridledger_bft_rejected_messages_total", "Consensus messages this replica refused",
+                                 lambda: sum(self._core.rejected.values()) if self._core else 0)
 
     # ----- the Consenter interface -----
 
