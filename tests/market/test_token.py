@@ -30,7 +30,7 @@ class Settler(Contract):
 
 
 def token_world() -> World:
-    world = World({"token": TokenContract(), "intruder": Intruder(), "market": Settler()})
+    world = World({"token": TokenContract(), "intruder": Intruder(), "market": Settler(), "dsm": Settler()})
     world.ok(UTILITY, "token", "set_settler", "market")
     world.ok(UTILITY, "token", "open_accounts", {"alice": ALICE.fingerprint, "bob": BOB.fingerprint,
                                                  "grid": UTILITY.fingerprint})
@@ -75,3 +75,14 @@ def test_unconfigured_token_refuses_everything_but_set_settler() -> None:
     world = World({"token": TokenContract()})
     assert world.call(UTILITY, "token", "open_accounts", {"a": ALICE.fingerprint}).status == 409
     assert world.call(ALICE, "token", "set_settler", "market").status == 403
+
+
+def test_each_named_settler_settles_its_own_slots() -> None:
+    """The market and the DSM chaincode both settle through the token; a slot number is each one's own."""
+    world = token_world()
+    assert not world.call(ALICE, "dsm", "pay", 0, {"alice": -1, "grid": 1}).ok  # not named yet
+    world.ok(UTILITY, "token", "set_settler", "dsm")
+    world.ok(ALICE, "market", "pay", 0, {"alice": -7, "grid": 7})
+    world.ok(ALICE, "dsm", "pay", 0, {"alice": -1, "grid": 1})
+    assert world.ok(ALICE, "token", "balance", "alice") == -8
+    assert not world.call(ALICE, "intruder", "steal").ok

@@ -1,8 +1,9 @@
 """TokenContract: accounts of households and the grid, in micro-cents (see docs/market.md "Token API").
 
 Deployed on its own so the market never holds money itself: the market settles a slot with one cross-chaincode
-call to apply_settlement, which the token accepts only from the chaincode the utility named with set_settler (the
-shim reports the caller), only once per market and slot, and only if the transfers sum to zero.
+call to apply_settlement, which the token accepts only from the chaincodes the utility named with set_settler (the
+shim reports the caller; the market for slots, the DSM chaincode for deviation penalties), only once per settler,
+market and slot, and only if the transfers sum to zero.
 Owner transfers need cover; settlement may take an account below zero (a household's bill to the grid cannot be
 refused after the energy was delivered).
 """
@@ -68,7 +69,7 @@ class TokenContract(Contract):
 
     @transaction
     def set_settler(self, stub: ChaincodeStub, chaincode: str) -> dict:
-        """Name the chaincode allowed to apply settlements. The first admin to call it becomes the utility."""
+        """Name one more chaincode allowed to apply settlements. The first admin to call it becomes the utility."""
         raw = stub.get_state(CONFIG)
         if raw is None:
             if stub.creator.role != ADMIN:
@@ -79,7 +80,7 @@ class TokenContract(Contract):
             self._require_utility(stub, config)
         if not ACCOUNT_PATTERN.match(chaincode):
             raise _refuse(f"{chaincode!r} is not a chaincode name")
-        config["settler"] = chaincode
+        config["settlers"] = sorted({*config.get("settlers", []), chaincode})
         stub.put_state(CONFIG, encode_value(config))
         return config
 
@@ -132,11 +133,12 @@ class TokenContract(Contract):
 
     @transaction
     def apply_settlement(self, stub: ChaincodeStub, market_id: str, slot: int, transfers_json: dict) -> int:
-        """Apply one market slot's transfers {account: signed amount}; only from the settler chaincode, once per
-        slot, summing to zero. Accounts not opened yet are opened (with no owner). Returns the number applied."""
+        """Apply one market slot's transfers {account: signed amount}; only from a settler chaincode, once per
+        settler and slot, summing to zero. Accounts not opened yet are opened (with no owner). Returns the number
+        applied."""
         config = self._config(stub)
-        if not stub.calling_chaincode or stub.calling_chaincode != config.get("settler"):
-            raise _refuse("apply_settlement is accepted only from the settler chaincode", 403)
+        if not stub.calling_chaincode or stub.calling_chaincode not in config["settlers"]:
+            raise _refuse("apply_settlement is accepted only from a settler chaincode", 403)
         if not isinstance(transfers_json, dict) or len(transfers_json) > 10 * MAX_ACCOUNTS_PER_CALL:
             raise _refuse("transfers_json maps accounts to signed amounts")
         if sum(_amount(value, allow_negative=True) for value in transfers_json.values()) != 0:
