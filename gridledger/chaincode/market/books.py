@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 
 from gridledger.chaincode import ChaincodeStub
+from gridledger.chaincode.errors import conflict, not_found
 from gridledger.common.market.book import SealedOrder
 from gridledger.common.market.config import KEY_PER_SLOT, MarketConfig
 from gridledger.common.market.orders import SIDES
 
 from . import keys
-from .errors import conflict, not_found
 
 
 def _entries(stub: ChaincodeStub, kind: str, market_id: str, slot: int) -> dict[tuple[str, str], bytes]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from gridledger.chaincode import ChaincodeStub, Contract, query, transaction
 from gridledger.chaincode.codec import encode_value
+from gridledger.chaincode.errors import bad_request, conflict, forbidden, not_found
 from gridledger.common.market.book import clear_slot
 from gridledger.common.market.config import ConfigError, MarketConfig
 from gridledger.common.market.orders import MAX_QUANTITY_WH, SIDES, OrderError, check_side
@@ -26,7 +27,6 @@ from gridledger.common.market.sealing import (
 
 from . import keys, phases, registry
 from .books import storage
-from .errors import bad_request, conflict, forbidden, not_found
 from .registry import ADMIN, AUCTIONEER, METER, PROSUMER, Market
 from .settling import counters_of, read_readings, settle_slot
 

@@ -8,9 +8,8 @@ every key is made, so a malformed id is a client error (400) wherever it enters.
 from __future__ import annotations
 
 from gridledger.chaincode import create_composite_key
+from gridledger.chaincode.errors import bad_request
 from gridledger.common.market.config import ConfigError, check_id
-
-from .errors import bad_request
 
 MARKET = "market"
 MEMBER = "member"

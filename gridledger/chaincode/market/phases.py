@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from gridledger.chaincode import ChaincodeStub
 from gridledger.chaincode.codec import encode_value
+from gridledger.chaincode.errors import bad_request, conflict
 from gridledger.common.market.config import HEIGHT, MAX_SLOT, MarketConfig
 
 from . import keys
-from .errors import bad_request, conflict
 
 BID = "bid"
 REVEAL = "reveal"

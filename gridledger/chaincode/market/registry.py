@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 
 from gridledger.chaincode import ChaincodeStub
+from gridledger.chaincode.errors import bad_request, forbidden, not_found
 from gridledger.common.market.config import MarketConfig
 from gridledger.common.market.orders import OrderError, check_participant
 
 from . import keys
-from .errors import bad_request, forbidden, not_found
 
 PROSUMER = "prosumer"
 METER = "meter"

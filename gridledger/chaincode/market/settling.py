@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 
 from gridledger.chaincode import ChaincodeStub
+from gridledger.chaincode.errors import not_found
 from gridledger.common.market.allocation import Allocation
 from gridledger.common.market.book import COUNTERS
 from gridledger.common.market.config import MarketConfig
 from gridledger.common.market.settlement import Reading, settle
 
 from . import keys
-from .errors import not_found
 
 
 def read_readings(stub: ChaincodeStub, market_id: str, slot: int) -> dict[str, Reading]:

@@ -60,7 +60,7 @@ Utility = Annotated[User, Depends(require("admin"))]
 
 router = APIRouter(prefix="/v1", tags=["energy market"], responses=PROBLEMS)  # type: ignore[arg-type]
 
-# The market and token contracts answer with these statuses on purpose (gridledger/chaincode/market/errors.py);
+# The market and token contracts answer with these statuses on purpose (gridledger/chaincode/errors.py);
 # each becomes a problem type of its own so a client can act on it without parsing the message.
 _MARKET_PROBLEMS = {
     400: ("market-bad-request", "Market rejected the request"),
