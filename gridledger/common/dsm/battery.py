@@ -96,3 +96,26 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "scenario2": tuple(name for name in ("sonnen-eco", "pika-harbour-5", "tesla-powerwall-2", "lg-chem-resu10h",
                                          "b-box-pro-5") for _ in range(5)),
 }
+
+
+def check_change(battery: Battery, before: tuple[int, ...] | list[int], after: tuple[int, ...] | list[int]) -> None:
+    """Raise BatteryError unless moving a house from profile `before` to `after` could be a change of its battery
+    plan alone: the same energy over the day, no slot changed by more than the battery's power range, and the
+    charge difference never beyond its capacity. These are the bounds checkable without the house's private base
+    load (the meter readings settle the rest)."""
+    if len(before) != SLOTS_PER_DAY or len(after) != SLOTS_PER_DAY:
+        raise BatteryError(f"profiles have {SLOTS_PER_DAY} slots")
+    span = battery.max_power_w - battery.min_power_w
+    reach = battery.room_below + battery.room_above
+    moved = 0
+    for slot, (old, new) in enumerate(zip(before, after, strict=True)):
+        if abs(new - old) > span:
+            raise BatteryError(f"slot {slot}: a change of {new - old} W exceeds the battery's power range "
+                               f"({span} W)")
+        moved += new - old
+        if abs(moved) > reach:
+            raise BatteryError(f"slot {slot}: the change would move the charge by {moved / SLOTS_PER_HOUR} Wh, "
+                               f"beyond the battery's capacity ({battery.capacity_wh} Wh)")
+    if moved != 0:
+        raise BatteryError(f"the change moves {moved / SLOTS_PER_HOUR:+} Wh over the day; a battery's plan is "
+                           "energy-neutral")

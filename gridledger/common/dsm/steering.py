@@ -142,11 +142,15 @@ def step(state: SteeringState, houses: Sequence[House], config: SteeringConfig) 
     return accept(state, choose(candidates), config)
 
 
-def steer(houses: Sequence[House], config: SteeringConfig) -> SteeringState:
-    """The whole Profile Steering of a day: initial planning, then iterations until it stops."""
-    state = start(houses)
+def iterate(state: SteeringState, houses: Sequence[House], config: SteeringConfig) -> SteeringState:
+    """Iterations from `state` until Profile Steering stops."""
     if config.max_iterations == 0:
         return accept(state, None, config)
     while not state.done:
         state = step(state, houses, config)
     return state
+
+
+def steer(houses: Sequence[House], config: SteeringConfig) -> SteeringState:
+    """The whole Profile Steering of a day: initial planning, then iterations until it stops."""
+    return iterate(start(houses), houses, config)

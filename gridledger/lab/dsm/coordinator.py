@@ -1,0 +1,126 @@
+"""Running a planning day: the operator's (or, under proof of work, the winning house's) steps, with the houses'
+steps between them, timed by phase as the thesis' Table 6.2 is (setup, PS iterations, consensus).
+
+An offer window closes after `window_s`: a house that has not offered by then is skipped for that iteration, and a
+chosen house that does not reveal within it is passed over, so a stalled house never stalls the day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from gridledger.common.dsm.config import METHOD1, POW, DsmConfig
+from gridledger.common.dsm.steering import Profile
+from gridledger.lab.dsm.houses import HouseAgent
+from gridledger.lab.dsm.ledger import Ledger, Usage
+from gridledger.sdk import GridLedgerError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DayTiming:
+    """Seconds per phase of one day and what it cost: setup (opening the day and collecting what the method
+    needs), consensus (proof of work: until a coordinator won), iterations (Profile Steering), and totals."""
+
+    setup_s: float
+    consensus_s: float
+    iterations_s: float
+    total_s: float
+    transactions: int
+    pow_attempts: int
+
+
+class DayCoordinator:
+    def __init__(self, operator: Ledger, config: DsmConfig, houses: Sequence[HouseAgent], usage: Usage,
+                 window_s: float = 10.0) -> None:
+        self.operator = operator
+        self.config = config
+        self.houses = list(houses)
+        self.usage = usage
+        self.window_s = window_s
+        self.nb = config.neighbourhood_id
+
+    def _coordinator(self, record: dict) -> Ledger:
+        if self.config.coordination != POW:
+            return self.operator
+        return next(house.ledger for house in self.houses if house.house_id == record["coordinator"])
+
+    async def _within_window(self, steps: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+        """Run the houses' steps concurrently and return what those done in time answered; steps still running
+        when the window closes are cancelled, and a refused step counts as not done."""
+        tasks = [asyncio.ensure_future(step) for step in steps]
+        if not tasks:
+            return []
+        _, late = await asyncio.wait(tasks, timeout=self.window_s)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        answered = []
+        for task in tasks:
+            if task.cancelled():
+                continue
+            error = task.exception()
+            if error is None:
+                answered.append(task.result())
+            elif not isinstance(error, GridLedgerError | TimeoutError):
+                raise error
+        return answered
+
+    async def run(self, day: int, bases: dict[str, Profile], attempt_delays_s: dict[str, float] | None = None,
+                  seed: int = 0) -> tuple[dict, DayTiming]:
+        """Plan `day` with each house's base load; returns the day's record and its timing."""
+        self.usage.take()
+        started = time.perf_counter()
+        opened = await self.operator.submit("open_day", self.nb, day)
+        attempts = 0
+        consensus_s = 0.0
+        if self.config.coordination == POW:
+            mined = time.perf_counter()
+            rngs = {house.house_id: random.Random(f"{seed}/{day}/{house.house_id}") for house in self.houses}
+            delays = attempt_delays_s or {}
+            counts = await asyncio.gather(*(house.mine(day, bytes.fromhex(opened["seed"]),
+                                                       self.config.pow_target_bits, delays.get(house.house_id, 0.0),
+                                                       rngs[house.house_id]) for house in self.houses))
+            attempts = sum(counts)
+            consensus_s = time.perf_counter() - mined
+        record = await self.operator.evaluate("get_day", self.nb, day)
+        coordinator = self._coordinator(record)
+        setup_started = time.perf_counter()
+        if self.config.method == METHOD1:
+            await self._within_window([house.send_base(day, bases[house.house_id]) for house in self.houses])
+            setup_s = time.perf_counter() - setup_started
+            iterating = time.perf_counter()
+            await coordinator.submit("plan_day", self.nb, day, catch_up=True)
+        else:
+            await self._within_window([house.send_initial(day, bases[house.house_id]) for house in self.houses])
+            await coordinator.submit("start_iterations", self.nb, day, catch_up=True)
+            setup_s = time.perf_counter() - setup_started
+            iterating = time.perf_counter()
+            await self._iterate(day, coordinator)
+        iterations_s = time.perf_counter() - iterating
+        record = await self.operator.evaluate("get_day", self.nb, day)
+        used = self.usage.take()
+        return record, DayTiming(setup_s, consensus_s, iterations_s, time.perf_counter() - started,
+                                 used.transactions, attempts)
+
+    async def _iterate(self, day: int, coordinator: Ledger) -> None:
+        """Method 2: offers, a selection, the chosen house's reveal (or, if it does not come, the next choice);
+        again until the day is planned."""
+        by_id = {house.house_id: house for house in self.houses}
+        iteration = 0
+        status = (await self.operator.evaluate("get_day", self.nb, day))["status"]
+        while status != "planned":
+            await self._within_window([house.offer(day, iteration, self.window_s) for house in self.houses])
+            summary = await coordinator.submit("select", self.nb, day, catch_up=True)
+            while summary["status"] == "chosen":
+                revealed = await self._within_window([by_id[summary["chosen"]].reveal(day)])
+                summary = revealed[0] if revealed else await coordinator.submit("select", self.nb, day,
+                                                                                catch_up=True)
+            status = summary["status"]
+            iteration += 1
