@@ -60,7 +60,7 @@ def test_missing_spec_file_says_so(tmp_path: Path) -> None:
 def test_block_overrides_are_written_into_the_derived_network(tmp_path: Path) -> None:
     spec = load_spec(SPECS[1]).model_copy(update={"overrides": load_spec(SPECS[1]).overrides.model_copy(
         update={"batch_timeout_ms": 350, "max_message_count": 42})})
-    network = load_network(derived_network(spec, tmp_path))
+    network = load_network(derived_network(spec.network, spec.overrides, tmp_path))
     original = load_network(spec.network)
     assert (network.batch.batch_timeout_ms, network.batch.max_message_count) == (350, 42)
     assert network.batch.preferred_max_bytes == original.batch.preferred_max_bytes

@@ -35,7 +35,7 @@ from gridledger.lab.experiment.slotdata import (
     slot_row,
     write_slots_csv,
 )
-from gridledger.lab.experiment.spec import ExperimentSpec
+from gridledger.lab.experiment.spec import ExperimentSpec, NetworkOverrides
 from gridledger.lab.population import (
     AUCTIONEER,
     Household,
@@ -67,11 +67,11 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[first:first + size] for first in range(0, len(items), size)]
 
 
-def derived_network(spec: ExperimentSpec, run_dir: Path) -> Path:
-    """The spec's network file with its block settings overridden, written into the run directory."""
-    network = load_network(spec.network)
-    overrides = {key: value for key, value in spec.overrides.model_dump().items() if value is not None}
-    batch = network.batch.model_copy(update=overrides)
+def derived_network(network_file: Path, overrides: NetworkOverrides, run_dir: Path) -> Path:
+    """A spec's network file with its block settings overridden, written into the run directory."""
+    network = load_network(network_file)
+    replaced = {key: value for key, value in overrides.model_dump().items() if value is not None}
+    batch = network.batch.model_copy(update=replaced)
     data = network.model_copy(update={"batch": batch}).model_dump(mode="json", exclude_none=True)
     path = run_dir / "network.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -296,7 +296,7 @@ def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, k
     run_dir = out_dir / spec.name
     run_dir.mkdir(parents=True, exist_ok=True)
     trace = select_trace(spec)
-    network_file = derived_network(spec, run_dir)
+    network_file = derived_network(spec.network, spec.overrides, run_dir)
     local = LocalNetwork(run_dir / "network")
     local.down(purge=True)
     started = time.perf_counter()

@@ -17,11 +17,11 @@ from gridledger.ops.netconfig import _describe as describe_field_error  # one me
 Model = typing.TypeVar("Model", bound=BaseModel)
 
 
-class _Strict(BaseModel):
+class StrictSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class NetworkOverrides(_Strict):
+class NetworkOverrides(StrictSpec):
     """Block settings that replace the network file's (they live in the channel config, so they are applied by
     writing a derived network file before the genesis block is made)."""
 
@@ -29,7 +29,7 @@ class NetworkOverrides(_Strict):
     max_message_count: int | None = Field(default=None, ge=1, le=100_000)
 
 
-class MarketSpec(_Strict):
+class MarketSpec(StrictSpec):
     sealing: Literal["own-key", "auctioneer-key", "commit-reveal"] = "own-key"
     data_model: Literal["key-per-tx", "key-per-slot"] = "key-per-tx"
     tie_rule: Literal["average", "highest", "lowest"] = "average"
@@ -45,14 +45,14 @@ class MarketSpec(_Strict):
         return self
 
 
-class TraceSpec(_Strict):
+class TraceSpec(StrictSpec):
     path: Path
     households: int | None = Field(default=None, ge=1)
     first_slot: int = Field(default=0, ge=0)
     slots: int | None = Field(default=None, ge=1)
 
 
-class AgentSpec(_Strict):
+class AgentSpec(StrictSpec):
     strategy: Literal["zero-intelligence", "net-midpoint"] = "zero-intelligence"
     alpha: int = Field(default=10, ge=1, le=1000)
     retries: int = Field(default=2, ge=0, le=20)
@@ -60,7 +60,7 @@ class AgentSpec(_Strict):
     seed: int = 1
 
 
-class QuickSpec(_Strict):
+class QuickSpec(StrictSpec):
     """What `--quick` replaces: a smaller community, a few slots, shorter slots, and optionally another trace
     (the shipped sample, so the quick runs need nothing built first)."""
 
@@ -72,7 +72,7 @@ class QuickSpec(_Strict):
     reveal_offset_blocks: int | None = Field(default=None, ge=2)
 
 
-class ExperimentSpec(_Strict):
+class ExperimentSpec(StrictSpec):
     kind: Literal["market"] = "market"
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     configuration: str = ""
