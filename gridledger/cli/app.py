@@ -7,6 +7,7 @@ import typer
 from gridledger.cli.bench import bench
 from gridledger.cli.chain import chaincode_app, invoke, ledger_app, query
 from gridledger.cli.demo import demo
+from gridledger.cli.dsm import dsm_app
 from gridledger.cli.experiment import experiment_app
 from gridledger.cli.market import market_app
 from gridledger.cli.network import network_app
@@ -23,6 +24,7 @@ app.add_typer(chaincode_app, name="chaincode")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(market_app, name="market")
+app.add_typer(dsm_app, name="dsm")
 app.add_typer(rest_app, name="rest")
 app.add_typer(trace_app, name="trace")
 app.command("invoke")(invoke)

@@ -1,48 +1,27 @@
-"""`gridledger experiment run SPEC... | report DIR...`: market experiments on household traces."""
+"""`gridledger experiment run SPEC... | report DIR...`: market and DSM experiments on household traces."""
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from gridledger.cli.dsm import run_dsm_experiments
 from gridledger.cli.output import JsonOption, console, err, print_json
+from gridledger.cli.progress import run_with_bars
 from gridledger.cli.setup import missing_network, read_network
 from gridledger.lab.experiment.metrics import RunMetrics, compute, metrics_table
 from gridledger.lab.experiment.report import write_report
 from gridledger.lab.experiment.rundata import RunFileError, load_run
 from gridledger.lab.experiment.runner import run_experiment
 from gridledger.lab.experiment.spec import ExperimentSpec, SpecError, load_spec, spec_kind
-from gridledger.lab.traces import TraceError
-from gridledger.ops.localnet import NetworkError
 
-EXPERIMENT_KINDS = ("market",)  # each kind's branch in `run` below
+EXPERIMENT_KINDS = ("market", "dsm")  # each kind's branch in `run` below
 
 experiment_app = typer.Typer(help="Run market experiments and report their results.", no_args_is_help=True)
-
-
-class ProgressBars:
-    """One bar per kind of work a run reports (network start, deployment, slots, transactions), and a line when
-    a stage is done, so a log (no terminal, no bars) shows the run's progress too."""
-
-    def __init__(self, bars: Progress, name: str) -> None:
-        self._bars = bars
-        self._name = name
-        self._tasks: dict[str, TaskID] = {}
-        self._started = time.monotonic()
-
-    def __call__(self, what: str, done: int, total: int) -> None:
-        if what not in self._tasks:
-            self._tasks[what] = self._bars.add_task(f"{self._name}: {what}", total=total or None)
-        self._bars.update(self._tasks[what], completed=done, total=total or None)
-        if total and done == total:
-            self._bars.console.print(f"{self._name}: {what}: done ({done}/{total}) at "
-                                     f"{time.monotonic() - self._started:.1f} s")
 
 
 def _load(path: Path, quick: bool) -> ExperimentSpec:
@@ -73,17 +52,8 @@ def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, sho
         loaded = [spec.model_copy(update={"network": network}) for spec in loaded]
     for number, spec in enumerate(loaded, start=1):
         last = number == len(loaded)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=shown, transient=True) as bars:
-            try:
-                run_dir = run_experiment(spec, out, ProgressBars(bars, spec.name), keep_network=keep and last)
-            except TraceError as exc:
-                err.print(f"[red]{escape(str(exc))}[/red]\nBuild the trace with `gridledger trace build` (the "
-                          "spec's header says how), point trace.path at another one, or run with --quick.")
-                raise typer.Exit(2) from None
-            except NetworkError as exc:
-                err.print(f"[red]{escape(str(exc))}[/red]")
-                raise typer.Exit(1) from None
+        run_dir = run_with_bars(spec.name, shown, lambda bars, spec=spec, last=last: run_experiment(
+            spec, out, bars, keep_network=keep and last))
         shown.print(f"{spec.name}: done, results in {run_dir}")
         if keep and last:
             shown.print(f"its network is still running: `gridledger market verify {spec.name.replace('.', '-')} 0 "
@@ -135,6 +105,8 @@ def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (dep
     kind = common_kind(specs)
     if kind == "market":
         summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console), out, as_json)
+    elif kind == "dsm":
+        run_dsm_experiments(specs, out, quick, keep, as_json)
 
 
 def common_kind(specs: list[Path]) -> str:

@@ -401,6 +401,14 @@ class DsmContract(Contract):
         return json.loads(raw)
 
     @query
+    def get_house(self, stub: ChaincodeStub, nb: str, house: str) -> dict:
+        """A house's battery, as it joined."""
+        raw = stub.get_state(keys.house(nb, house))
+        if raw is None:
+            raise not_found(f"house {house} has not joined {nb}")
+        return json.loads(raw)
+
+    @query
     def get_stake(self, stub: ChaincodeStub, nb: str, house: str) -> dict:
         battery_raw, stake_raw = stub.get_states([keys.house(nb, house), keys.stake(nb, house)])
         if battery_raw is None or stake_raw is None:
