@@ -13,9 +13,10 @@ from pathlib import Path
 import typer
 
 from gridledger.cli.experiment import run_specs, stop_command, summarise
-from gridledger.cli.network import fail, status_table
+from gridledger.cli.network import fail, rest_json, status_table
 from gridledger.cli.output import JsonOption, console, err
 from gridledger.ops.localnet import LocalNetwork, NetworkError
+from gridledger.services.rest.dashboard import dashboard_url
 
 DEFAULT_SPEC = Path("deploy/experiments/config2.yaml")
 REST_TIMEOUT_S = 30.0
@@ -38,11 +39,12 @@ def kept_network(data_dir: Path, as_json: bool) -> dict:
     if not as_json:
         console.print(status_table(nodes))
         for service in rest:
-            console.print(f"REST API of {service.msp_id}: {service.url} (OpenAPI docs: {service.docs_url})")
+            console.print(f"REST API of {service.msp_id}: {service.url} (OpenAPI docs: {service.docs_url}); "
+                          f"live dashboard: {dashboard_url(service.url)}")
         console.print(f"the network keeps running with its data in {data_dir}; every command takes "
                       f"--data-dir {data_dir}; stop it with `{stop}`")
     return {"network": {"data_dir": str(data_dir), "nodes": [asdict(n) for n in nodes],
-                        "rest": [asdict(r) for r in rest], "stop": stop}}
+                        "rest": rest_json(rest), "stop": stop}}
 
 
 def demo(spec: Path = typer.Option(DEFAULT_SPEC, "--spec", help="the experiment to run in its --quick size"),

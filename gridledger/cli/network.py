@@ -13,6 +13,7 @@ from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.cli.setup import read_network
 from gridledger.ops.docker import DockerNetwork, Layout
 from gridledger.ops.localnet import DEFAULT_DATA_DIR, LocalNetwork, NetworkError, NodeStatus, RestStatus
+from gridledger.services.rest.dashboard import dashboard_url
 
 network_app = typer.Typer(help="Start, inspect and stop a network.", no_args_is_help=True)
 DataDir = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="folder holding the network's material and data")
@@ -34,11 +35,16 @@ def fail(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
+def rest_json(rest: list[RestStatus]) -> list[dict]:
+    """Each REST service as the JSON outputs list it, with the URL of its live dashboard."""
+    return [{**asdict(service), "dashboard_url": dashboard_url(service.url)} for service in rest]
+
+
 def print_statuses(statuses: list[NodeStatus], rest: list[RestStatus], as_json: bool) -> None:
     """The node table, or with --json every node and REST service (the "rest" list: local processes only; for
     containers gridledger/ops/docker/render.py names them)."""
     if as_json:
-        print_json({"nodes": [asdict(s) for s in statuses], "rest": [asdict(r) for r in rest]})
+        print_json({"nodes": [asdict(s) for s in statuses], "rest": rest_json(rest)})
     else:
         console.print(status_table(statuses))
 

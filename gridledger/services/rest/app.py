@@ -3,7 +3,7 @@
 Extension point: `create_app(config, extensions=[factory, ...])`, or `--extension module:function` on the command
 line, mounts routers that a factory builds from the backend under /v1 (e.g. a DSM or dashboard API). They use
 the same authentication (deps.require), error documents (problems.Problem) and SDK connection (backend). The energy
-market's endpoints (market_routes.py) are built in.
+market's endpoints (market_routes.py) and the live dashboard (dashboard/, at /dashboard) are built in.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from gridledger.common import logs
 from gridledger.services.rest import market_routes, problems
 from gridledger.services.rest.backend import RestBackend
 from gridledger.services.rest.config import RestConfig
+from gridledger.services.rest.dashboard.feed import DashboardFeed
+from gridledger.services.rest.dashboard.routes import dashboard_router
 from gridledger.services.rest.routes import probes, router
 
 RouterFactory = Callable[[RestBackend], APIRouter]
@@ -86,13 +88,16 @@ def load_extension(spec: str) -> RouterFactory:
 def create_app(config: RestConfig, *, backend: RestBackend | None = None,
                extensions: Sequence[RouterFactory] = ()) -> FastAPI:
     backend = backend or RestBackend(config)
+    feed = DashboardFeed(backend)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await backend.start()
+        await feed.start()
         try:
             yield
         finally:
+            await feed.stop()
             await backend.stop()
 
     app = FastAPI(
@@ -107,6 +112,7 @@ def create_app(config: RestConfig, *, backend: RestBackend | None = None,
     app.include_router(probes)
     app.include_router(router)
     app.include_router(market_routes.router)
+    app.include_router(dashboard_router(feed))
     for factory in [*extensions, *(load_extension(spec) for spec in config.extensions)]:
         app.include_router(factory(backend), prefix="/v1")
     return app
