@@ -5,16 +5,15 @@ screenshot is kept as a test artifact (ARTIFACTS)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from gridledger.sdk import TransactionInvalid
+from tests.browser import chromium, console_errors
 from tests.integration.network import REPO, ItNetwork
 
 pytestmark = pytest.mark.integration
@@ -24,20 +23,8 @@ WAIT_S = 30
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    """Debian's chromium and chromium-driver (.ci/run installs them); selenium is told where both are, so it
-    never tries to download a browser."""
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver, "install Debian's chromium and chromium-driver (see .ci/run)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1100"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    chrome = webdriver.Chrome(options=options, service=Service(driver))
-    try:
+    with chromium() as chrome:
         yield chrome
-    finally:
-        chrome.quit()
 
 
 def text(browser: webdriver.Chrome, selector: str) -> str:
@@ -94,5 +81,4 @@ def test_dashboard_shows_heights_throughput_and_an_mvcc_conflict(live_network: I
         assert browser.find_elements(By.CSS_SELECTOR, f"#{chart} .trace"), chart
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert not errors, errors
+    assert not console_errors(browser)

@@ -1,10 +1,10 @@
-"""The experiment report: one self-contained page with well-formed charts per configuration, the thesis' numbers next
-to each run, the plotted series right, and runs without a thesis counterpart still reported."""
+"""The experiment report: one self-contained page with valid plotly figures per configuration, the thesis' numbers
+next to each run, the plotted series right, runs without a thesis counterpart still reported, and the page drawn in
+headless Chromium without a console error."""
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -18,25 +18,13 @@ from gridledger.lab.experiment.report import (
     write_report,
 )
 from gridledger.lab.experiment.rundata import RunFileError, load_run
+from tests.browser import chromium, console_errors
 from tests.experiment.rundirs import slot, spec, write_example, write_run
+from tests.report_figures import bars, lines, texts
+from tests.report_figures import figures as charts
 
-SVG = "{http://www.w3.org/2000/svg}"
 FIGURES_PER_REPORT = ["bid-phase latency", "reveal-phase latency", "Demand met internally", "External cost",
                       "Mean market efficiency E_trd/E_imp", "Mean allocative efficiency E_trd/min(E_buy,E_sell)"]
-
-
-def charts(page: str) -> dict[str, ET.Element]:
-    """Every inline <svg> of the page, parsed (so each must be well-formed XML), by its title."""
-    parsed = [ET.fromstring(svg) for svg in re.findall(r"<svg\b.*?</svg>", page, flags=re.S)]
-    return {root.findtext(f"{SVG}title"): root for root in parsed}
-
-
-def count(chart: ET.Element, tag: str) -> int:
-    return len(list(chart.iter(f"{SVG}{tag}")))
-
-
-def texts(chart: ET.Element) -> list[str]:
-    return ["".join(node.itertext()) for node in chart.iter(f"{SVG}text")]
 
 
 def headers(page: str) -> list[str]:
@@ -50,12 +38,12 @@ def test_one_run_gets_every_figure_and_the_thesis_column(tmp_path: Path) -> None
     page = path.read_text(encoding="utf-8")
     figures = charts(page)
     assert list(figures) == [*FIGURES_PER_REPORT, "config2: bidder transaction attempts"]
-    assert count(figures["bid-phase latency"], "polyline") == 1
-    assert count(figures["External cost"], "polyline") == 2 and "without market" in texts(figures["External cost"])
-    assert count(figures["Mean market efficiency E_trd/E_imp"], "rect") == 2
-    assert {"config2", "thesis config2"} <= set(texts(figures["Mean market efficiency E_trd/E_imp"]))
-    assert {"VALID", "MVCC_READ_CONFLICT", "CHAINCODE_403"} <= set(texts(figures["config2: bidder transaction "
-                                                                                 "attempts"]))
+    assert lines(figures["bid-phase latency"]) == 1
+    assert lines(figures["External cost"]) == 2 and "without market" in texts(figures["External cost"])
+    assert bars(figures["Mean market efficiency E_trd/E_imp"]) == 2
+    assert {"config2", "thesis config2"} <= texts(figures["Mean market efficiency E_trd/E_imp"])
+    assert {"VALID", "MVCC_READ_CONFLICT", "CHAINCODE_403"} <= texts(figures["config2: bidder transaction "
+                                                                             "attempts"])
     assert headers(page)[-3:] == ["metric", "config2", "thesis config2"]
     assert "<td>tx success, bidder tx</td><td>71.43%</td><td>100.00%</td>" in page
     assert "<td>mean market efficiency E_trd/E_imp</td><td>0.2500</td><td>1.2750</td>" in page
@@ -68,10 +56,10 @@ def test_three_configurations_share_figures_and_the_no_market_line(tmp_path: Pat
     page = write_report(runs, tmp_path / "out").read_text(encoding="utf-8")
     figures = charts(page)
     assert list(figures) == [*FIGURES_PER_REPORT, *(f"config{i}: bidder transaction attempts" for i in (1, 2, 3))]
-    assert count(figures["reveal-phase latency"], "polyline") == 3
-    assert count(figures["Demand met internally"], "polyline") == 3
-    assert count(figures["External cost"], "polyline") == 4  # the same trace: one no-market line
-    assert count(figures["Mean allocative efficiency E_trd/min(E_buy,E_sell)"], "rect") == 6
+    assert lines(figures["reveal-phase latency"]) == 3
+    assert lines(figures["Demand met internally"]) == 3
+    assert lines(figures["External cost"]) == 4  # the same trace: one no-market line
+    assert bars(figures["Mean allocative efficiency E_trd/min(E_buy,E_sell)"]) == 6
     assert headers(page)[-7:] == ["metric", "config1", "thesis config1", "config2", "thesis config2", "config3",
                                   "thesis config3"]
     assert "27.72%" in page and "0.1915" in page and "0.8451" in page
@@ -86,11 +74,24 @@ def test_a_run_without_thesis_counterpart_and_an_explicit_html_path(tmp_path: Pa
     page = path.read_text(encoding="utf-8")
     figures = charts(page)
     assert "thesis bft" not in page and headers(page)[-4:] == ["metric", "bft", "config1", "thesis config1"]
-    assert count(figures["External cost"], "polyline") == 4
-    assert {"bft without market", "config1 without market"} <= set(texts(figures["External cost"]))
+    assert lines(figures["External cost"]) == 4
+    assert {"bft without market", "config1 without market"} <= texts(figures["External cost"])
     assert "bft" in texts(figures["Mean market efficiency E_trd/E_imp"])  # 0 traded of 100 imported: 0.0
     assert "bft" not in texts(figures["Mean allocative efficiency E_trd/min(E_buy,E_sell)"])  # undefined: no bar
     assert "no data" in texts(figures["bft: bidder transaction attempts"])
+
+
+def test_the_report_draws_in_chromium_without_console_errors(tmp_path: Path) -> None:
+    """The page offline (file://, so plotly.js must be inline): every figure drawn, nothing logged as an error."""
+    runs = [write_example(tmp_path / name, name, f"config{name[-1]}") for name in ("c1", "c2")]
+    path = write_report(runs, tmp_path / "out")
+    with chromium() as browser:
+        browser.get(path.as_uri())
+        drawn = browser.execute_script("return document.querySelectorAll('div.chart .main-svg').length > 0 && "
+                                       "[...document.querySelectorAll('div.chart')].every(c => c.querySelector("
+                                       "'.main-svg'))")
+        assert drawn and len(charts(path.read_text(encoding="utf-8"))) == len(FIGURES_PER_REPORT) + 2
+        assert not console_errors(browser)
 
 
 def test_plotted_series_accumulate_per_slot(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Writing a bench run: results.json (everything), rounds.csv (one row per network and round, Caliper's columns
-first) and report.html (tables and hand-drawn SVG plots, via gridledger.lab.report)."""
+first) and report.html (tables and interactive plotly charts, via gridledger.lab.report)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from statistics import fmean
 
 from gridledger.lab.dsm.results import CENTRAL, DayRow, HouseRow, ProfileRow, read_rows
-from gridledger.lab.report.html import HtmlReport
-from gridledger.lab.report.svg import bar_chart, line_chart
+from gridledger.lab.report import HtmlReport, bar_chart, line_chart
 
 # shared/domain/dsm.md, Table 6.2: seconds per planning day, 25 houses on one host (setup, PS, consensus, total).
 THESIS = {"central": (1.50, 0.88, None, 2.47), "method1 + PoW": (10.78, 2.62, 0.69, 14.27),

@@ -1,9 +1,8 @@
-"""Self-contained HTML reports with hand-written SVG charts, shared by `gridledger bench` and `gridledger experiment`.
-
-No plotting dependency: the charts are small, static and must open in any browser from a single file.
+"""Self-contained interactive HTML reports, shared by `gridledger bench`, `gridledger experiment` and the DSM runs:
+plotly charts (charts.py) in one page that inlines plotly.js (html.py), so a report opens offline from one file.
 """
 
+from gridledger.lab.report.charts import bar_chart, cdf_chart, line_chart
 from gridledger.lab.report.html import HtmlReport
-from gridledger.lab.report.svg import bar_chart, cdf_chart, line_chart
 
 __all__ = ["HtmlReport", "bar_chart", "cdf_chart", "line_chart"]

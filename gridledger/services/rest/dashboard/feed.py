@@ -4,7 +4,7 @@ throughput, validation codes, the market's phase events), reads every node's ope
 
 One feed per REST service, however many browsers watch: subscribers get only the newest snapshot (a slow browser
 skips states instead of queueing them). Windows are bounded (WINDOW_S), so a feed left running for days stays small.
-Validation codes and slots are counted from what the feed saw since it started, i.e. since the REST service did.
+Validation codes and slots cover the whole chain: the feed reads it from block 0 when it starts.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class DashboardFeed:
         self._latency: collections.deque[tuple[float, dict[str, float]]] = collections.deque()
         self._leaders: collections.deque[tuple[float, str]] = collections.deque()
         self._slots: dict[tuple[str, int], dict] = {}
+        self._unread: dict[tuple[str, int], None] = {}  # slots named in history, read when it is through
         self._subscribers: set[asyncio.Queue[str]] = set()
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -140,30 +141,53 @@ class DashboardFeed:
     # ----- blocks -----
 
     async def _follow_blocks(self) -> None:
+        """Every block from the chain's start: the blocks committed before the feed started are history, counted
+        for the validation codes and the slots but not for throughput (they did not arrive now), and their slots
+        are read once, when the history is through, so a long chain costs one read per slot shown."""
         while True:
             try:
-                async for event in self._backend.network.block_events():
-                    self._block(event)
-                    await self._market_events(event)
+                history = await self._history_height()
+                async for event in self._backend.network.block_events(start=self.height):
+                    self._block(event, live=event.number >= history)
+                    phases = self._phases(event)
+                    if event.number + 1 >= history:
+                        for market_id, slot in [*list(self._unread)[-SLOTS_SHOWN:], *phases]:
+                            await self._read_slot(market_id, slot)
+                        self._unread.clear()
+                    else:
+                        self._unread.update(dict.fromkeys(phases))
             except Exception as exc:  # the peer restarting, unreachable, ...: the dashboard waits and follows again
                 log.info("dashboard: block events from %s interrupted: %s", self._backend.peer_name, exc)
             await asyncio.sleep(RETRY_S)
 
-    def _block(self, event: BlockEvent) -> None:
+    async def _history_height(self) -> int:
+        if self.height:
+            return self.height
+        try:
+            return (await self._backend.network.channel_info()).height
+        except errors.PermissionDenied:  # the service identity is not an org admin: every block counts as live
+            return 0
+
+    def _block(self, event: BlockEvent, live: bool) -> None:
         now = time.time()
         codes = [code_name(tx.code) for tx in event.transactions]
         self._codes.update(codes)
-        self._blocks.append(_Block(now, event.number, len(codes), codes.count("VALID")))
+        if live:
+            self._blocks.append(_Block(now, event.number, len(codes), codes.count("VALID")))
         self.height = max(self.height, event.number + 1)
         self._trim(now)
         self._changed.set()
 
-    async def _market_events(self, event: BlockEvent) -> None:
+    @staticmethod
+    def _phases(event: BlockEvent) -> list[tuple[str, int]]:
+        """The (market, slot) of each of the market chaincode's phase events in a block."""
+        found = []
         for transaction in event.transactions:
             for chaincode_event in transaction.events:
                 if chaincode_event.chaincode == MARKET_CHAINCODE and chaincode_event.name == "phase":
                     phase = json.loads(chaincode_event.payload)
-                    await self._read_slot(phase["market_id"], int(phase["slot"]))
+                    found.append((phase["market_id"], int(phase["slot"])))
+        return found
 
     # ----- the market -----
 
