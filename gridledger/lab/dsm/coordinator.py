@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from gridledger.common.dsm.config import METHOD1, POW, DsmConfig
 from gridledger.common.dsm.steering import Profile
-from gridledger.lab.dsm.houses import HouseAgent
+from gridledger.lab.dsm.houses import POLL_S, HouseAgent
 from gridledger.lab.dsm.ledger import Ledger, Usage
 from gridledger.sdk import GridLedgerError
 
@@ -45,11 +45,6 @@ class DayCoordinator:
         self.usage = usage
         self.window_s = window_s
         self.nb = config.neighbourhood_id
-
-    def _coordinator(self, record: dict) -> Ledger:
-        if self.config.coordination != POW:
-            return self.operator
-        return next(house.ledger for house in self.houses if house.house_id == record["coordinator"])
 
     async def _within_window(self, steps: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
         """Run the houses' steps concurrently and return what those done in time answered; steps still running
@@ -80,17 +75,20 @@ class DayCoordinator:
         opened = await self.operator.submit("open_day", self.nb, day)
         attempts = 0
         consensus_s = 0.0
+        coordinator = self.operator
         if self.config.coordination == POW:
             mined = time.perf_counter()
             rngs = {house.house_id: random.Random(f"{seed}/{day}/{house.house_id}") for house in self.houses}
             delays = attempt_delays_s or {}
-            counts = await asyncio.gather(*(house.mine(day, bytes.fromhex(opened["seed"]),
-                                                       self.config.pow_target_bits, delays.get(house.house_id, 0.0),
-                                                       rngs[house.house_id]) for house in self.houses))
-            attempts = sum(counts)
+            results = await asyncio.gather(*(house.mine(day, bytes.fromhex(opened["seed"]),
+                                                        self.config.pow_target_bits, delays.get(house.house_id, 0.0),
+                                                        rngs[house.house_id]) for house in self.houses))
+            attempts = sum(count for count, _ in results)
+            winners = [house.ledger for house, (_, won) in zip(self.houses, results, strict=True) if won]
+            if len(winners) != 1:
+                raise RuntimeError(f"day {day}: {len(winners)} houses saw their proof of work commit, not one")
+            coordinator = winners[0]
             consensus_s = time.perf_counter() - mined
-        record = await self.operator.evaluate("get_day", self.nb, day)
-        coordinator = self._coordinator(record)
         setup_started = time.perf_counter()
         if self.config.method == METHOD1:
             await self._within_window([house.send_base(day, bases[house.house_id]) for house in self.houses])
@@ -104,10 +102,20 @@ class DayCoordinator:
             iterating = time.perf_counter()
             await self._iterate(day, coordinator)
         iterations_s = time.perf_counter() - iterating
-        record = await self.operator.evaluate("get_day", self.nb, day)
+        record = await self._planned(day)
         used = self.usage.take()
         return record, DayTiming(setup_s, consensus_s, iterations_s, time.perf_counter() - started,
                                  used.transactions, attempts)
+
+    async def _planned(self, day: int) -> dict:
+        """The planned day as the operator's peer has it: a house coordinating under proof of work submits through
+        its own organisation's peer, which may commit a block before the operator's does."""
+        deadline = asyncio.get_running_loop().time() + self.window_s
+        while True:
+            record = await self.operator.evaluate("get_day", self.nb, day)
+            if record["status"] == "planned" or asyncio.get_running_loop().time() > deadline:
+                return record
+            await asyncio.sleep(POLL_S)
 
     async def _iterate(self, day: int, coordinator: Ledger) -> None:
         """Method 2: offers, a selection, the chosen house's reveal (or, if it does not come, the next choice);

@@ -83,8 +83,9 @@ class HouseAgent:
         return summary
 
     async def mine(self, day: int, seed: bytes, target_bits: int, attempt_delay_s: float,
-                   rng: random.Random) -> int:
-        """Proof of work: attempts until this house claims the day or finds it claimed; returns the attempts."""
+                   rng: random.Random) -> tuple[int, bool]:
+        """Proof of work: attempts until this house claims the day or finds it claimed; returns the attempts and
+        whether this house won."""
         attempts = 0
         while True:
             attempts += 1
@@ -97,7 +98,11 @@ class HouseAgent:
                         raise
                 except TransactionInvalid:
                     pass  # another claim in the same block won the MVCC race
-                return attempts
+                else:
+                    return attempts, True
+                return attempts, False
             await asyncio.sleep(attempt_delay_s)
-            if attempts % 10 == 0 and (await self.ledger.evaluate("get_day", self.nb, day))["coordinator"]:
-                return attempts
+            # look whether another house won once per attempt when attempts are slow, every 50 when they are not
+            if (attempt_delay_s >= POLL_S or attempts % 50 == 0) and \
+                    (await self.ledger.evaluate("get_day", self.nb, day))["coordinator"]:
+                return attempts, False
