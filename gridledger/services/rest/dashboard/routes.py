@@ -48,7 +48,8 @@ def dashboard_router(feed: DashboardFeed) -> APIRouter:
         """The snapshot the event stream sends: heights, throughput, codes, nodes, consensus, market slots."""
         return JSONResponse(feed.snapshot())
 
-    @router.get("/events")
+    # Not in the OpenAPI document: an endless stream, not a JSON answer (clients generated from it would wait on it).
+    @router.get("/events", include_in_schema=False)
     async def events() -> StreamingResponse:
         """Server-sent events: one `state` event now and after every change (at most four a second)."""
         return StreamingResponse(_stream(feed), media_type="text/event-stream",
