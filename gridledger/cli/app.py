@@ -11,6 +11,7 @@ from gridledger.cli.dsm import dsm_app
 from gridledger.cli.experiment import experiment_app
 from gridledger.cli.market import market_app
 from gridledger.cli.network import network_app
+from gridledger.cli.opf import opf_app
 from gridledger.cli.rest import rest_app  # the CLI assembles every role's commands, services' too
 from gridledger.cli.setup import channel_app, crypto_app
 from gridledger.cli.trace import trace_app
@@ -25,6 +26,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(market_app, name="market")
 app.add_typer(dsm_app, name="dsm")
+app.add_typer(opf_app, name="opf")
 app.add_typer(rest_app, name="rest")
 app.add_typer(trace_app, name="trace")
 app.command("invoke")(invoke)

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from gridledger.cli.dsm import run_dsm_experiments
+from gridledger.cli.opf import run_opf_experiments
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.cli.progress import run_with_bars
 from gridledger.cli.setup import missing_network, read_network
@@ -19,7 +20,7 @@ from gridledger.lab.experiment.rundata import RunFileError, load_run
 from gridledger.lab.experiment.runner import run_experiment
 from gridledger.lab.experiment.spec import ExperimentSpec, SpecError, load_spec, spec_kind
 
-EXPERIMENT_KINDS = ("market", "dsm")  # each kind's branch in `run` below
+EXPERIMENT_KINDS = ("market", "dsm", "opf")  # each kind's branch in `run` below
 
 experiment_app = typer.Typer(help="Run market experiments and report their results.", no_args_is_help=True)
 
@@ -107,6 +108,8 @@ def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (dep
         summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console), out, as_json)
     elif kind == "dsm":
         run_dsm_experiments(specs, out, quick, keep, as_json)
+    elif kind == "opf":
+        run_opf_experiments(specs, out, quick, as_json)
 
 
 def common_kind(specs: list[Path]) -> str:
