@@ -3,7 +3,8 @@
 Extension point: `create_app(config, extensions=[factory, ...])`, or `--extension module:function` on the command
 line, mounts routers that a factory builds from the backend under /v1 (e.g. a DSM or dashboard API). They use
 the same authentication (deps.require), error documents (problems.Problem) and SDK connection (backend). The energy
-market's endpoints (market_routes.py) and the live dashboard (dashboard/, at /dashboard) are built in.
+market's endpoints (market_routes.py), the DSM endpoints (dsm_routes.py) and the live dashboard (dashboard/, at
+/dashboard) are built in.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gridledger.common import logs
-from gridledger.services.rest import market_routes, problems
+from gridledger.services.rest import dsm_routes, market_routes, problems
 from gridledger.services.rest.backend import RestBackend
 from gridledger.services.rest.config import RestConfig
 from gridledger.services.rest.dashboard.feed import DashboardFeed
@@ -112,6 +113,7 @@ def create_app(config: RestConfig, *, backend: RestBackend | None = None,
     app.include_router(probes)
     app.include_router(router)
     app.include_router(market_routes.router)
+    app.include_router(dsm_routes.router)
     app.include_router(dashboard_router(feed))
     for factory in [*extensions, *(load_extension(spec) for spec in config.extensions)]:
         app.include_router(factory(backend), prefix="/v1")

@@ -25,8 +25,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from gridledger.common import msp
-from gridledger.sdk import SubmitResult, errors
-from gridledger.services.rest import routes
+from gridledger.services.rest.contract_calls import ContractCalls
 from gridledger.services.rest.deps import require
 from gridledger.services.rest.market_models import (
     AccountId,
@@ -46,8 +45,8 @@ from gridledger.services.rest.market_models import (
     SlotResponse,
     SlotResultResponse,
 )
-from gridledger.services.rest.models import EvaluateBody, SubmitBody, SubmitResponse
-from gridledger.services.rest.problems import Problem, from_sdk_error
+from gridledger.services.rest.models import SubmitResponse
+from gridledger.services.rest.problems import Problem
 from gridledger.services.rest.routes import PROBLEMS, Backend
 from gridledger.services.rest.users import User
 
@@ -68,58 +67,7 @@ _MARKET_PROBLEMS = {
     404: ("market-not-found", "Unknown market, slot, order or account"),
     409: ("market-conflict", "Not allowed in the current phase or state"),
 }
-
-
-def market_problem(exc: errors.GridLedgerError) -> Problem:
-    """The problem document for a failed market or token call: the service's usual one (problems.from_sdk_error,
-    with its detail, retry advice and extensions), given a market-specific type and title when the contract
-    refused with one of its deliberate statuses."""
-    problem = from_sdk_error(exc)
-    if isinstance(exc, errors.ChaincodeError) and exc.status in _MARKET_PROBLEMS:
-        kind, title = _MARKET_PROBLEMS[exc.status]
-        return Problem(exc.status, kind, title, problem.detail, headers=problem.headers, **problem.extensions)
-    return problem
-
-
-async def _submit(backend: Backend, user: User, chaincode: str, function: str, *args: object) -> SubmitResponse:
-    """Submit as the user through the generic route, so retries and identities are those of /v1/chaincodes."""
-    try:
-        return await routes.submit(chaincode, SubmitBody(function=function, args=[str(a) for a in args]), backend,
-                                   user)
-    except errors.ChaincodeError as exc:
-        raise market_problem(exc) from None
-
-
-async def _evaluate(backend: Backend, user: User, chaincode: str, function: str, *args: object) -> Any:
-    """The query's JSON result."""
-    try:
-        answer = await routes.evaluate(chaincode, EvaluateBody(function=function, args=[str(a) for a in args]),
-                                       backend, user)
-    except errors.ChaincodeError as exc:
-        raise market_problem(exc) from None
-    return json.loads(answer.result or "null")
-
-
-async def _as_org_admin(backend: Backend, function: str, *args: object, evaluate: bool = False) -> SubmitResult | Any:
-    """A market call signed by the service's identity (the org admin), for a user with the admin right: the
-    committed result, or with `evaluate` the query's JSON answer."""
-    contract = backend.network.contract(MARKET_CHAINCODE)
-    try:
-        if evaluate:
-            return json.loads(await contract.evaluate(function, *(str(a) for a in args)))
-        return await contract.submit(function, *(str(a) for a in args))
-    except errors.ChaincodeError as exc:
-        raise market_problem(exc) from None
-
-
-async def _found(backend: Backend, user: User, function: str, *args: object) -> Any:
-    """A market query's result, or None where the ledger has no such record (yet)."""
-    try:
-        return await _evaluate(backend, user, MARKET_CHAINCODE, function, *args)
-    except Problem as problem:
-        if problem.status == 404:
-            return None
-        raise
+_calls = ContractCalls(_MARKET_PROBLEMS)
 
 
 # ---------- markets and slots ----------
@@ -127,7 +75,7 @@ async def _found(backend: Backend, user: User, function: str, *args: object) -> 
 @router.get("/markets", response_model=list[MarketResponse])
 async def list_markets(backend: Backend, user: Reader) -> list[Any]:
     """Every market on the ledger, with its configuration and utility."""
-    return await _evaluate(backend, user, MARKET_CHAINCODE, "list_markets")
+    return await _calls.evaluate(backend, user, MARKET_CHAINCODE, "list_markets")
 
 
 @router.post("/markets", response_model=CreatedMarketResponse, status_code=201, tags=["energy market: utility"])
@@ -135,7 +83,8 @@ async def create_market(body: MarketConfigBody, backend: Backend, user: Utility)
     """(Admin right) Create a market; this organisation becomes its utility (the transaction is signed by the
     org's admin). The configuration is fixed from now on (docs/market.md); 409 if the id is taken. In height mode
     nothing advances the clock by itself: run `gridledger market operate MARKET_ID`."""
-    result = await _as_org_admin(backend, "create_market", json.dumps(body.model_dump(), sort_keys=True))
+    result = await _calls.as_org_admin(backend, MARKET_CHAINCODE, "create_market",
+                                       json.dumps(body.model_dump(), sort_keys=True))
     created = json.loads(result.payload)
     return CreatedMarketResponse(config=created["config"], utility=created["utility"], tx_id=result.tx_id,
                                  block=result.block)
@@ -149,7 +98,8 @@ async def register_members(market_id: MarketId, body: MembersBody, backend: Back
     household, or as the auctioneer. A user learns their fingerprint from GET /v1/users/me; each device has its
     own identity (a household's meter is not its prosumer)."""
     members = [member.model_dump() for member in body.members]
-    result = await _as_org_admin(backend, "register", market_id, json.dumps(members, sort_keys=True))
+    result = await _calls.as_org_admin(backend, MARKET_CHAINCODE, "register", market_id,
+                                       json.dumps(members, sort_keys=True))
     return RegisteredResponse(market_id=market_id, registered=int(result.payload), tx_id=result.tx_id,
                               block=result.block)
 
@@ -157,31 +107,31 @@ async def register_members(market_id: MarketId, body: MembersBody, backend: Back
 @router.get("/markets/{market_id}/members", response_model=list[MemberResponse], tags=["energy market: utility"])
 async def list_members(market_id: MarketId, backend: Backend, user: Utility) -> Any:
     """(Admin right) Every registration of the market, in fingerprint order."""
-    return await _as_org_admin(backend, "list_members", market_id, evaluate=True)
+    return await _calls.as_org_admin(backend, MARKET_CHAINCODE, "list_members", market_id, evaluate=True)
 
 
 @router.get("/markets/{market_id}", response_model=MarketResponse)
 async def get_market(market_id: MarketId, backend: Backend, user: Reader) -> Any:
     """A market's configuration (sealing scheme, clock, grid prices lo/hi in mc/kWh) and its utility."""
-    return await _evaluate(backend, user, MARKET_CHAINCODE, "get_market", market_id)
+    return await _calls.evaluate(backend, user, MARKET_CHAINCODE, "get_market", market_id)
 
 
 @router.get("/markets/{market_id}/slots/{slot}", response_model=SlotResponse)
 async def get_slot(market_id: MarketId, slot: SlotNumber, backend: Backend, user: Reader) -> Any:
     """A slot's phase (bid, reveal, closed, cleared, settled), order and reveal counts, its phase boundaries and
     the market clock now. Every slot of an existing market exists: one nobody bid in is in phase `bid`."""
-    return await _evaluate(backend, user, MARKET_CHAINCODE, "get_slot", market_id, slot)
+    return await _calls.evaluate(backend, user, MARKET_CHAINCODE, "get_slot", market_id, slot)
 
 
 @router.get("/markets/{market_id}/slots/{slot}/result", response_model=SlotResultResponse)
 async def get_slot_result(market_id: MarketId, slot: SlotNumber, backend: Backend, user: Reader) -> dict[str, Any]:
     """The cleared slot: clearing price (mc/kWh), volume (Wh), allocations per household, the counters of
     excluded orders and missing readings, and the settlement once the slot is settled. 404 until it is cleared."""
-    cleared = await _evaluate(backend, user, MARKET_CHAINCODE, "get_result", market_id, slot)
+    cleared = await _calls.evaluate(backend, user, MARKET_CHAINCODE, "get_result", market_id, slot)
     allocations, counters, settlement = await asyncio.gather(
-        _evaluate(backend, user, MARKET_CHAINCODE, "get_allocations", market_id, slot),
-        _evaluate(backend, user, MARKET_CHAINCODE, "get_counters", market_id, slot),
-        _found(backend, user, "get_settlement", market_id, slot))
+        _calls.evaluate(backend, user, MARKET_CHAINCODE, "get_allocations", market_id, slot),
+        _calls.evaluate(backend, user, MARKET_CHAINCODE, "get_counters", market_id, slot),
+        _calls.found(backend, user, MARKET_CHAINCODE, "get_settlement", market_id, slot))
     # get_counters adds missing readings (known once settled) to the result's own order counters
     return {**cleared, "allocations": allocations, "counters": counters, "settlement": settlement}
 
@@ -197,7 +147,7 @@ async def post_order(market_id: MarketId, slot: SlotNumber, body: OrderBody, bac
     .to_bytes(market_id, slot)`, then `sealing.seal_own_key`, `sealing.seal_to(slot public key)` or
     `sealing.commit`, as the market's `sealing` says) and send only the sealed bytes as hex. Keep the secret to
     reveal it in the reveal phase. One order per side and slot; 409 once bidding for the slot has closed."""
-    return await _submit(backend, user, MARKET_CHAINCODE, "submit_order", market_id, slot, body.side,
+    return await _calls.submit(backend, user, MARKET_CHAINCODE, "submit_order", market_id, slot, body.side,
                          body.sealed_hex)
 
 
@@ -206,7 +156,7 @@ async def post_reveal(market_id: MarketId, slot: SlotNumber, body: RevealBody, b
                       user: Submitter) -> SubmitResponse:
     """Reveal your sealed order in the slot's reveal phase (own-key: the order's private key; commit-reveal:
     order bytes || nonce). The ledger checks the secret belongs to the order; 409 outside the reveal phase."""
-    return await _submit(backend, user, MARKET_CHAINCODE, "reveal", market_id, slot, body.side, body.secret_hex)
+    return await _calls.submit(backend, user, MARKET_CHAINCODE, "reveal", market_id, slot, body.side, body.secret_hex)
 
 
 # ---------- meters and accounts ----------
@@ -218,7 +168,7 @@ async def post_reading(household: HouseholdId, body: ReadingBody, backend: Backe
     the authenticated user's certificate; `household` must be the one the market registered that meter for."""
     member = None
     if user.certificate_pem is not None:  # without one, submitting says what the user must do
-        member = await _found(backend, user, "get_member", body.market_id,
+        member = await _calls.found(backend, user, MARKET_CHAINCODE, "get_member", body.market_id,
                               msp.fingerprint(backend.certificate_der(user)))
     # `report` takes the household from the certificate's registration, so the path is checked here, for a meter
     # only: for anyone else (another role, or not registered) the chaincode's refusal is the more precise answer.
@@ -226,12 +176,12 @@ async def post_reading(household: HouseholdId, body: ReadingBody, backend: Backe
         raise Problem(403, *_MARKET_PROBLEMS[403],
                       f"your certificate is the meter of household {member['household']!r} in market "
                       f"{body.market_id!r}, not of {household!r}")
-    return await _submit(backend, user, MARKET_CHAINCODE, "report", body.market_id, body.slot, body.use_wh,
+    return await _calls.submit(backend, user, MARKET_CHAINCODE, "report", body.market_id, body.slot, body.use_wh,
                          body.gen_wh)
 
 
 @router.get("/accounts/{account}/balance", response_model=BalanceResponse)
 async def get_balance(account: AccountId, backend: Backend, user: Reader) -> BalanceResponse:
     """An account's token balance in micro-cents (price in mc/kWh x energy in Wh)."""
-    amount = await _evaluate(backend, user, TOKEN_CHAINCODE, "balance", account)
+    amount = await _calls.evaluate(backend, user, TOKEN_CHAINCODE, "balance", account)
     return BalanceResponse(account=account, balance=amount)
