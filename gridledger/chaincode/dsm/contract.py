@@ -18,7 +18,7 @@ from gridledger.chaincode.codec import encode_value
 from gridledger.chaincode.errors import bad_request, conflict, forbidden, not_found
 from gridledger.common.dsm import pow as proof_of_work
 from gridledger.common.dsm.battery import Battery, BatteryError, check_change
-from gridledger.common.dsm.config import METHOD1, METHOD2, POW, DsmConfig
+from gridledger.common.dsm.config import MAX_DAY, METHOD1, METHOD2, POW, DsmConfig
 from gridledger.common.dsm.profiles import SALT_BYTES, ProfileError, check_profile, commitment
 from gridledger.common.dsm.rewards import MILLI
 from gridledger.common.dsm.steering import (
@@ -35,7 +35,7 @@ from gridledger.common.dsm.steering import (
 from gridledger.common.fields import ConfigError
 
 from . import keys, registry
-from .days import CHOSEN, ITERATING, MAX_DAY, OPEN, PLANNED, Day, day_seed, finish, read_day, require_status, write_day
+from .days import CHOSEN, ITERATING, OPEN, PLANNED, Day, day_seed, finish, read_day, require_status, write_day
 from .registry import HOUSE, METER, Neighbourhood
 
 MAX_GAIN = 10**30

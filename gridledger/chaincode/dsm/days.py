@@ -25,7 +25,6 @@ OPEN = "open"
 ITERATING = "iterating"
 CHOSEN = "chosen"
 PLANNED = "planned"
-MAX_DAY = 10**6
 
 
 @dataclass(frozen=True, slots=True)

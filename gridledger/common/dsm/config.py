@@ -18,6 +18,7 @@ POW = "pow"
 COORDINATIONS = (POS, POW)
 MAX_ITERATIONS = 1000
 MAX_HOUSES = 1000
+MAX_DAY = 10**6
 _FIELDS = {"neighbourhood_id", "method", "epsilon_mw", "max_iterations", "reward_case", "coordination",
            "pow_target_bits", "penalty_per_kwh", "token_chaincode"}
 

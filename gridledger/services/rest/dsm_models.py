@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridledger.chaincode.dsm.days import MAX_DAY
 from gridledger.common.dsm.battery import SLOTS_PER_DAY
+from gridledger.common.dsm.config import MAX_DAY
 from gridledger.services.rest.market_models import LEDGER_ID
 
 NeighbourhoodId = Annotated[str, Path(pattern=LEDGER_ID, description="neighbourhood id (its configuration's "
