@@ -93,6 +93,9 @@ def test_bad_reveals_and_offers_are_refused_with_the_broken_rule_and_write_nothi
     assert "64 lowercase hex" in refused(world, me, "offer", "nb", 0, 0, 1, "xyz")[1]
     assert "(gain) of offer 'many' is not a decimal integer" in refused(world, me, "offer", "nb", 0, 0, "many",
                                                                            "00" * 32)[1]
+    # before every house offered, only select may choose
+    assert "have not offered in iteration 0" in refused(world, me, "reveal", "nb", 0, list(found.profile),
+                                                        salt.hex())[1]
     # a false improvement wins the selection but cannot be revealed
     world.ok(me, "dsm", "offer", "nb", 0, 0, found.gain + 1, commitment(found.profile, salt))
     assert refused(world, me, "offer", "nb", 0, 0, found.gain, commitment(found.profile, salt))[0] == 409
@@ -203,3 +206,21 @@ def test_a_meter_reading_that_deviates_from_the_plan_pays_a_penalty_through_the_
     assert world.ok(OPERATOR, "token", "balance", "grid") == 300
     assert refused(world, meter, "submit_reading", "nb", 0, house, reading)[0] == 409
     assert world.ok(house_identity(house), "dsm", "get_penalty", "nb", 0, house)["penalty"] == 300
+
+
+def test_once_every_house_offered_only_the_best_may_reveal_and_no_select_is_needed() -> None:
+    world, _ = _iterating_day()
+    aggregate = tuple(world.ok(OPERATOR, "dsm", "get_day", "nb", 0)["aggregate"])
+    salt = bytes(16)
+    found = {home.house_id: candidate(0, home, initial_profile(home), aggregate) for home in HOMES}
+    for home in HOMES:
+        offer = found[home.house_id]
+        world.ok(house_identity(home.house_id), "dsm", "offer", "nb", 0, 0, offer.gain,
+                 commitment(offer.profile, salt))
+    best = min(found, key=lambda house: (-found[house].gain, house))
+    other = next(house for house in found if house != best)
+    status, message = refused(world, house_identity(other), "reveal", "nb", 0, list(found[other].profile), salt.hex())
+    assert status == 403 and f"house {best} was chosen" in message
+    summary = world.ok(house_identity(best), "dsm", "reveal", "nb", 0, list(found[best].profile), salt.hex())
+    assert summary["status"] == "iterating" and summary["iteration"] == 1
+    assert world.ok(OPERATOR, "dsm", "get_day", "nb", 0)["winners"] == [best]

@@ -25,6 +25,7 @@ from gridledger.common.dsm.steering import (
     House,
     add,
     aggregate_of,
+    best_offer,
     gain_of,
     improvement_mw,
     iterate,
@@ -91,6 +92,32 @@ def _publish_once(stub: ChaincodeStub, nb: str, day: int, method: str, what: str
     if stub.get_state(key) is not None:
         raise conflict(f"house {house} already sent its {what} for day {record.number}")
     stub.put_state(key, encode_value(list(profile)))
+
+
+def _offers(stub: ChaincodeStub, nb: str, record: Day) -> dict[str, int]:
+    """house -> claimed gain of every offer in the day's current iteration."""
+    entries = stub.get_state_by_partial_composite_key(keys.OFFER, [nb, str(record.number), str(record.iteration)])
+    return {stub.split_composite_key(key)[1][3]: json.loads(raw)["gain"] for key, raw in entries}
+
+
+def _worth_it(neighbourhood: Neighbourhood, record: Day, gain: int) -> bool:
+    """Whether a claimed gain improves the aggregate by at least epsilon (else Profile Steering stops)."""
+    return gain > 0 and improvement_mw(squared_norm(record.aggregate), gain) >= \
+        neighbourhood.config.steering.epsilon_mw
+
+
+def _chosen_without_select(stub: ChaincodeStub, nb: str, neighbourhood: Neighbourhood, record: Day) -> Day:
+    """The day with its best offer chosen, when every house of the day has offered and that offer is worth an
+    iteration; otherwise only select may decide (someone may still come, or the day ends)."""
+    offers = _offers(stub, nb, record)
+    waiting = [house for house in record.planners if house not in offers]
+    if waiting:
+        raise conflict(f"{len(waiting)} house(s) have not offered in iteration {record.iteration} (first: "
+                       f"{waiting[0]}); select closes the window")
+    best = best_offer(offers, record.passed_over)
+    if best is None or not _worth_it(neighbourhood, record, best[1]):
+        raise conflict("no offer is worth an iteration: select ends the day")
+    return replace(record, status=CHOSEN, chosen=best[0], chosen_gain=best[1])
 
 
 def _batteries(stub: ChaincodeStub, nb: str, houses: tuple[str, ...]) -> list[Battery]:
@@ -282,33 +309,33 @@ class DsmContract(Contract):
         record = read_day(stub, nb, _day_number(day))
         _require_coordinator(stub, neighbourhood, record, member)
         require_status(record, ITERATING, CHOSEN, action="select")
-        entries = stub.get_state_by_partial_composite_key(keys.OFFER, [nb, str(record.number), str(record.iteration)])
-        offers = {stub.split_composite_key(key)[1][3]: json.loads(raw)["gain"] for key, raw in entries}
+        offers = _offers(stub, nb, record)
         if record.status == ITERATING:
             missing = {h: record.skipped.get(h, 0) + 1 for h in record.planners if h not in offers}
             record = replace(record, skipped={**record.skipped, **missing})
         else:
             record = replace(record, passed_over=(*record.passed_over, record.chosen))
-        eligible = [(gain, house) for house, gain in offers.items() if house not in record.passed_over]
-        best = min(eligible, key=lambda entry: (-entry[0], entry[1]), default=None)
-        config = neighbourhood.config.steering
-        if best is None or best[0] <= 0 or \
-                improvement_mw(squared_norm(record.aggregate), best[0]) < config.epsilon_mw:
+        best = best_offer(offers, record.passed_over)
+        if best is None or not _worth_it(neighbourhood, record, best[1]):
             closed = finish(stub, nb, neighbourhood.config, record)
             write_day(stub, nb, closed)
             return _summary(closed)
-        chosen = replace(record, status=CHOSEN, chosen=best[1], chosen_gain=best[0])
+        chosen = replace(record, status=CHOSEN, chosen=best[0], chosen_gain=best[1])
         write_day(stub, nb, chosen)
         return _summary(chosen)
 
     @transaction
     def reveal(self, stub: ChaincodeStub, nb: str, day: int, profile_json: list, salt_hex: str) -> dict:
         """Method 2: the chosen house reveals its candidate. It must open the commitment, be a change its battery
-        could make, and gain exactly what was claimed over the recorded aggregate; then it is applied."""
+        could make, and gain exactly what was claimed over the recorded aggregate; then it is applied. Once every
+        house of the day has offered, the best one may reveal without a select: the window has nothing left to
+        wait for, so the choice is already determined (two exchanges per iteration, as in the thesis)."""
         neighbourhood, member = registry.read(stub, nb)
         record = read_day(stub, nb, _day_number(day))
         house = _house_of(stub, nb, record, member)
-        require_status(record, CHOSEN, action="reveal a candidate")
+        require_status(record, ITERATING, CHOSEN, action="reveal a candidate")
+        if record.status == ITERATING:
+            record = _chosen_without_select(stub, nb, neighbourhood, record)
         if house != record.chosen:
             raise forbidden(f"house {record.chosen} was chosen in iteration {record.iteration}, not {house}")
         candidate = _profile(profile_json, "profile_json")

@@ -118,6 +118,13 @@ def choose(candidates: Sequence[Candidate]) -> Candidate | None:
     return best
 
 
+def best_offer(offers: dict[str, int], excluded: Sequence[str] = ()) -> tuple[str, int] | None:
+    """Method 2's step 8 over offers (house id -> claimed gain): the largest gain, lowest house id on a tie, among
+    houses not excluded; None when no offer is left. Ids sort as the central run's indices do (houses in id order)."""
+    eligible = [(house, gain) for house, gain in offers.items() if house not in excluded]
+    return min(eligible, key=lambda entry: (-entry[1], entry[0]), default=None)
+
+
 def accept(state: SteeringState, chosen: Candidate | None, config: SteeringConfig) -> SteeringState:
     """Steps 9-10: move the chosen house, or stop when its improvement is below epsilon (or nothing came)."""
     if state.done:

@@ -61,16 +61,18 @@ class HouseAgent:
                 raise TimeoutError(f"{self.house_id}: day {day} did not reach iteration {iteration}")
             await asyncio.sleep(POLL_S)
 
-    async def offer(self, day: int, iteration: int, timeout_s: float = 10.0) -> None:
-        """Method 2: plan a candidate against the recorded aggregate and offer it."""
+    async def offer(self, day: int, iteration: int, timeout_s: float = 10.0) -> tuple[str, int] | None:
+        """Method 2: plan a candidate against the recorded aggregate and offer it; returns (house, gain), or None
+        when the day has moved on."""
         record = await self._record_at(day, iteration, timeout_s)
         if record["status"] != "iterating" or record["iteration"] != iteration:
-            return
+            return None
         found = candidate(0, self._home(), self.profile, tuple(record["aggregate"]))
         salt = os.urandom(SALT_BYTES)
         self._pending = (found.profile, salt)
         await self.ledger.submit("offer", self.nb, day, iteration, found.gain, commitment(found.profile, salt),
                                  catch_up=True)
+        return self.house_id, found.gain
 
     async def reveal(self, day: int) -> dict:
         """Method 2, when chosen: open the commitment; the ledger applies the candidate if it checks out and
