@@ -70,7 +70,7 @@ batteries = st.builds(
 profiles = st.lists(st.integers(-20_000, 20_000), min_size=SLOTS_PER_DAY, max_size=SLOTS_PER_DAY)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(batteries, profiles, profiles)
 def test_every_plan_keeps_every_bound_and_ends_where_it_started(battery: Battery, base: list[int],
                                                                target: list[int]) -> None:
