@@ -41,8 +41,7 @@ def rest_json(rest: list[RestStatus]) -> list[dict]:
 
 
 def print_statuses(statuses: list[NodeStatus], rest: list[RestStatus], as_json: bool) -> None:
-    """The node table, or with --json every node and REST service (the "rest" list: local processes only; for
-    containers gridledger/ops/docker/render.py names them)."""
+    """The node table, or with --json every node and REST service (local processes or containers)."""
     if as_json:
         print_json({"nodes": [asdict(s) for s in statuses], "rest": rest_json(rest)})
     else:
@@ -71,7 +70,9 @@ def up(network: Path = typer.Option(..., "--network", help="network definition")
             rest = local_network.rest_status()
         else:
             with shown.status("starting containers..."):
-                statuses = DockerNetwork(data_dir, project, image).up(network, timeout)
+                containers = DockerNetwork(data_dir, project, image)
+                statuses = containers.up(network, timeout)
+            rest = containers.rest_status()
     except NetworkError as exc:
         raise fail(exc) from None
     print_statuses(statuses, rest, as_json)
@@ -87,7 +88,9 @@ def status(data_dir: Path = DataDir, as_json: bool = JsonOption,
     rest: list[RestStatus] = []
     try:
         if _docker(data_dir, local):
-            statuses = DockerNetwork(data_dir, project).status()
+            containers = DockerNetwork(data_dir, project)
+            statuses = containers.status()
+            rest = containers.rest_status() if as_json else []
         else:
             local_network = LocalNetwork(data_dir)
             statuses = local_network.status()
@@ -98,10 +101,19 @@ def status(data_dir: Path = DataDir, as_json: bool = JsonOption,
 
 
 @network_app.command("logs")
-def logs(node: str = typer.Argument(..., help="node name"), data_dir: Path = DataDir,
-         lines: int = typer.Option(50, "--lines", "-n", help="how many of the last lines")) -> None:
+def logs(node: str = typer.Argument(..., help="node name (--docker: also a REST service, e.g. rest-org1msp)"),
+         data_dir: Path = DataDir,
+         lines: int = typer.Option(50, "--lines", "-n", help="how many of the last lines"),
+         local: bool = typer.Option(None, "--local/--docker", show_default=False,
+                                    help="which kind of network (default: containers if the data folder has some, "
+                                         "else local processes); --docker reads the container's output from the "
+                                         "engine"),
+         project: str = Project) -> None:
     """The last lines a node logged."""
     try:
+        if _docker(data_dir, local):
+            print(DockerNetwork(data_dir, project).logs(node, lines))
+            return
         text = LocalNetwork(data_dir).log_path(node).read_text(errors="replace").splitlines()
     except NetworkError as exc:
         raise fail(exc) from None

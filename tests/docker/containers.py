@@ -13,7 +13,7 @@ import yaml
 
 from gridledger.ops.deploy import NetworkClients, PeerRef, peers_of
 from gridledger.ops.docker import DockerNetwork
-from gridledger.ops.docker.project import PROJECT_LABEL
+from gridledger.ops.docker.engine import PROJECT_LABEL
 from gridledger.ops.netconfig import NetworkDefinition
 
 REPO = Path(__file__).resolve().parents[2]

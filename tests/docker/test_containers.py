@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from gridledger.cli.app import app
 from gridledger.ops.deploy import PeerRef, deploy
-from gridledger.ops.docker import DockerError, DockerNetwork
+from gridledger.ops.docker import DockerError, DockerNetwork, engine
 from gridledger.ops.docker.project import ComposeProject, compose_command
 from gridledger.v1 import peer_pb2
 from tests.docker.containers import IMAGE, REPO, ContainerNet
@@ -123,6 +123,36 @@ def test_stopped_peer_catches_up_after_start(deployed: ContainerNet) -> None:
     height = infos[STOPPED_PEER].height
     assert {n["name"]: n["height"] for n in nodes} == {name: height for name in ["orderer0", *infos]}
     assert all(n["healthy"] for n in nodes)
+
+
+def test_the_engine_pauses_partitions_and_kills_a_peer_that_then_catches_up(deployed: ContainerNet) -> None:
+    """The fault tools (ops/docker/engine.py, the Docker SDK): each fault is seen by the engine, the network keeps
+    committing meanwhile, and the peer catches up once healed (a killed one once started again: the engine counts a
+    kill as a stop by hand, so the restart policy leaves it down); its output is read with `network logs`."""
+    docker = deployed.docker
+    peer = next(p for p in deployed.peers if p.name == STOPPED_PEER)
+    docker.pause_node(STOPPED_PEER)
+    assert docker.project().containers()[STOPPED_PEER].status == "paused"
+    asyncio.run(submit(deployed, "put", "while-paused", "1"))
+    docker.unpause_node(STOPPED_PEER)
+    networks = docker.disconnect_node(STOPPED_PEER)
+    assert networks and engine.networks_of(docker.container_id(STOPPED_PEER)) == []
+    asyncio.run(submit(deployed, "put", "while-partitioned", "2"))
+    docker.connect_node(STOPPED_PEER, networks)
+    docker.kill_node(STOPPED_PEER)
+    killed = docker.project().containers()[STOPPED_PEER]
+    assert killed.status == "exited" and killed.exit_code == 137  # 128 + SIGKILL
+    asyncio.run(submit(deployed, "put", "while-killed", "3"))
+    docker.start_node(STOPPED_PEER)
+    docker.wait_healthy(timeout=90)
+    wait_same_height(deployed)
+    assert asyncio.run(read(deployed, peer, "while-killed")) == "3"
+    result = CliRunner().invoke(app, ["network", "logs", STOPPED_PEER, "--docker", "--lines", "200",
+                                      "--data-dir", str(deployed.data_dir)])
+    assert result.exit_code == 0 and "peer started" in result.output, result.output
+    status = CliRunner().invoke(app, ["network", "status", "--json", "--data-dir", str(deployed.data_dir)])
+    rest = json.loads(status.output)["rest"]
+    assert {r["msp_id"] for r in rest} == {"Org1MSP", "Org2MSP"} and all(r["dashboard_url"] for r in rest)
 
 
 def test_restarting_the_project_keeps_every_block(deployed: ContainerNet) -> None:

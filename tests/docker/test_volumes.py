@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gridledger.ops.docker import DockerError, DockerNetwork, project
-from gridledger.ops.docker.project import PROJECT_LABEL, VOLUME_LABEL
+from gridledger.ops.docker.engine import PROJECT_LABEL, VOLUME_LABEL
 from tests.docker.containers import remove_project
 
 SOLO_2X2 = Path(__file__).resolve().parent / "solo-2x2.yaml"

@@ -1,6 +1,7 @@
 """Networks in containers: the compose rendering of a network definition (render), the host material its
-containers mount (material) and the Compose project that runs it (project). `gridledger network up|status|down
---docker` and `make up|down` use it; deploy/Dockerfile builds the one image every node runs.
+containers mount (material), the Compose project that runs it (project) and the Docker SDK for what is done to
+single containers: state, logs, pause, kill, partitions (engine). `gridledger network up|status|logs|down --docker`
+and `make up|down` use it; deploy/Dockerfile builds the one image every node runs.
 """
 
 from gridledger.ops.docker.material import DockerError, Layout, container_node_configs, prepare

@@ -1,5 +1,6 @@
 """Running a network as a Compose project: `docker compose` (v2 plugin) or `docker-compose` (1.29), whichever is
-installed, driven through the command line; container state comes from `docker inspect`.
+installed, driven through the command line; container state, logs, images and volumes come from the engine through
+the Docker SDK (engine.py).
 
 `DockerNetwork` is what `gridledger network up|status|down --docker` use: prepare the host material (material.py),
 render the compose file (render.py), make sure the project's volumes were made for this data folder's genesis block
@@ -17,20 +18,18 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gridledger.common import hashing
+from gridledger.ops.docker import engine
+from gridledger.ops.docker.engine import PROJECT_LABEL, VOLUME_LABEL, ContainerState, image_exists
 from gridledger.ops.docker.material import DockerError, Layout, prepare
 from gridledger.ops.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE, data_volumes, render, rest_service_name
-from gridledger.ops.localnet import DEFAULT_DATA_DIR, NodeStatus, consensus_summary, preferred_rest_port
+from gridledger.ops.localnet import DEFAULT_DATA_DIR, NodeStatus, RestStatus, consensus_summary, preferred_rest_port
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 
 HOST = "127.0.0.1"
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
-VOLUME_LABEL = "com.docker.compose.volume"
 COMPOSE_VARIABLE = "GRIDLEDGER_COMPOSE"  # e.g. "docker-compose" to force one implementation
 
 
@@ -52,20 +51,6 @@ def compose_command() -> list[str]:
     raise DockerError("Docker Compose is not installed: neither `docker compose` nor `docker-compose` was found")
 
 
-def docker(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    try:
-        result = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError:
-        raise DockerError("the `docker` command is not installed") from None
-    if check and result.returncode != 0:
-        raise DockerError(f"`docker {' '.join(args)}` failed: {(result.stderr or result.stdout).strip()}")
-    return result
-
-
-def image_exists(image: str) -> bool:
-    return docker("image", "inspect", image, check=False).returncode == 0
-
-
 def volume_name(project: str, key: str) -> str:
     """The name Compose (docker-compose 1.29 and the v2 plugin alike) gives volume `key` of `project`."""
     return f"{project.lstrip('-_')}_{key}"
@@ -73,18 +58,8 @@ def volume_name(project: str, key: str) -> str:
 
 def existing_volumes(names: list[str]) -> list[str]:
     """Those of `names` that Docker has."""
-    present = set(docker("volume", "ls", "--quiet").stdout.split())
+    present = engine.volume_names()
     return [name for name in names if name in present]
-
-
-@dataclass(frozen=True)
-class ContainerState:
-    id: str
-    service: str
-    status: str  # created, running, restarting, exited, ...
-    health: str | None  # starting, healthy, unhealthy; None without a healthcheck
-    restarts: int
-    exit_code: int
 
 
 class ComposeProject:
@@ -122,25 +97,13 @@ class ComposeProject:
 
     def containers(self) -> dict[str, ContainerState]:
         """The project's containers by service (running or not)."""
-        ids = docker("ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={PROJECT_LABEL}={self.project}")
-        found = ids.stdout.split()
-        if not found:
-            return {}
-        states = {}
-        for info in json.loads(docker("inspect", *found).stdout):
-            state = info["State"]
-            service = info["Config"]["Labels"].get(SERVICE_LABEL, info["Name"].lstrip("/"))
-            states[service] = ContainerState(info["Id"], service, state["Status"],
-                                             (state.get("Health") or {}).get("Status"), info.get("RestartCount", 0),
-                                             state.get("ExitCode", 0))
-        return states
+        return engine.project_containers(self.project)
 
     def logs(self, service: str, lines: int = 20) -> str:
         container = self.containers().get(service)
         if container is None:
             return ""
-        result = docker("logs", "--tail", str(lines), container.id, check=False)
-        return (result.stdout + result.stderr).strip()
+        return engine.logs(container.id, lines)
 
     def wait_healthy(self, services: list[str], timeout: float) -> dict[str, ContainerState]:
         """Until Docker reports every service running and healthy; fail early when one exits, or restarts while
@@ -257,8 +220,7 @@ class DockerNetwork:
                 "them, or give this one another --project.")
         created = [name for name in keys if name not in existing]
         for name in created:
-            docker("volume", "create", "--label", f"{PROJECT_LABEL}={project}", "--label",
-                   f"{VOLUME_LABEL}={keys[name]}", name)
+            engine.create_volume(name, {PROJECT_LABEL: project, VOLUME_LABEL: keys[name]})
         self.layout.volumes_file.write_text(json.dumps({"project": project, "genesis": genesis,
                                                         "volumes": sorted({*ours, *keys})}, indent=2) + "\n")
         return created
@@ -284,6 +246,16 @@ class DockerNetwork:
         network = self.definition()
         return {m: f"http://{HOST}:{preferred_rest_port(network, m)}" for m in network.peer_msp_ids}
 
+    def rest_status(self) -> list[RestStatus]:
+        """The REST services as `network status --json` lists them, healthy by their container's healthcheck."""
+        states = self.project().containers()
+        result = []
+        for msp_id, url in self.rest_urls().items():
+            state = states.get(rest_service_name(msp_id))
+            running = state is not None and state.status == "running"
+            result.append(RestStatus(msp_id, url, f"{url}/docs", None, running, running and state.health == "healthy"))
+        return result
+
     def status(self) -> list[NodeStatus]:
         network = self.definition()
         states = self.project().containers()
@@ -300,6 +272,42 @@ class DockerNetwork:
 
     def stop_node(self, name: str) -> None:
         self.project().stop(name)
+
+    def container_id(self, name: str) -> str:
+        """The container running node (or REST service) `name`; DockerError when the project has none."""
+        project = self.project()
+        state = project.containers().get(name)
+        if state is None:
+            raise DockerError(f"project {project.project} has no container for {name!r}")
+        return state.id
+
+    def logs(self, name: str, lines: int) -> str:
+        return engine.logs(self.container_id(name), lines)
+
+    def pause_node(self, name: str) -> None:
+        engine.pause(self.container_id(name))
+
+    def unpause_node(self, name: str) -> None:
+        engine.unpause(self.container_id(name))
+
+    def kill_node(self, name: str) -> None:
+        """A crash (SIGKILL, no time to clean up). The engine counts a kill as a stop by hand, so the restart
+        policy leaves the node down until `start_node`."""
+        engine.kill(self.container_id(name))
+
+    def disconnect_node(self, name: str) -> list[str]:
+        """Partition the node from every network it is on; returns them, for `connect_node`."""
+        container = self.container_id(name)
+        networks = engine.networks_of(container)
+        for network in networks:
+            engine.disconnect(container, network)
+        return networks
+
+    def connect_node(self, name: str, networks: list[str]) -> None:
+        """Heal a partition: the node rejoins `networks` under its name, so the others resolve it again."""
+        container = self.container_id(name)
+        for network in networks:
+            engine.connect(container, network, aliases=[name])
 
     def start_node(self, name: str) -> None:
         self.project().start(name)
