@@ -39,6 +39,10 @@ class LocalSolver:
                     values[j] = min(max(values[j], bound[0]), bound[1])
         return tuple(values)
 
+    def withdrawal(self) -> list[float]:
+        """The bus's net real withdrawal (load and devices) at its last solve, pu per step: its schedule."""
+        return [float(w) for w in self.model.withdrawal.value]
+
     def cost(self) -> float:
         """The bus's own cost at its last solve (the generator's, at the substation; zero elsewhere)."""
         return float(self.model.cost.value)

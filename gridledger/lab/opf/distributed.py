@@ -4,6 +4,7 @@ chaincode runs the same step on the ledger; this run is the off-chain twin the o
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gridledger.common.opf import SCALE, AdmmConfig, AdmmState, Layout, Scenario, check_copy, initial_state, step
@@ -25,6 +26,7 @@ class Run:
     state: AdmmState
     cost: float
     iterations: list[Iteration] = field(default_factory=list)
+    withdrawal: list[list[float]] = field(default_factory=list)  # [bus][step], the agents' final schedules, pu
 
 
 def solvers_for(scenario: Scenario, config: AdmmConfig) -> list[LocalSolver]:
@@ -32,7 +34,9 @@ def solvers_for(scenario: Scenario, config: AdmmConfig) -> list[LocalSolver]:
     return [LocalSolver(scenario, layout, bus, config.rho) for bus in range(scenario.feeder.buses)]
 
 
-def run_admm(scenario: Scenario, config: AdmmConfig, solvers: list[LocalSolver] | None = None) -> Run:
+def run_admm(scenario: Scenario, config: AdmmConfig, solvers: list[LocalSolver] | None = None,
+             progress: Callable[[Iteration], None] | None = None) -> Run:
+    """Iterate until converged or config.max_iterations; `progress` sees each iteration as it ends."""
     layout = Layout.of(scenario.feeder, scenario.steps)
     solvers = solvers or solvers_for(scenario, config)
     state = initial_state(scenario.feeder, layout)
@@ -46,5 +50,8 @@ def run_admm(scenario: Scenario, config: AdmmConfig, solvers: list[LocalSolver] 
         run.iterations.append(Iteration(state.iteration, state.primal_sq**0.5 / SCALE,
                                         config.rho * state.dual_sq**0.5 / SCALE, solvers[0].cost(),
                                         solved - started, time.perf_counter() - solved))
+        if progress:
+            progress(run.iterations[-1])
     run.state, run.cost = state, solvers[0].cost()
+    run.withdrawal = [s.withdrawal() for s in solvers]
     return run

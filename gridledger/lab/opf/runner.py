@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gridledger.common.opf import AdmmConfig, Generator, Penetration, Scenario, from_fixed, place_devices
 from gridledger.common.opf.layout import Layout, V
 from gridledger.lab.opf.central import Solution, solve_central
-from gridledger.lab.opf.distributed import Run, run_admm
+from gridledger.lab.opf.distributed import Iteration, Run, run_admm
 from gridledger.lab.opf.feeders import case33bw
 from gridledger.lab.opf.profiles import day_shapes
 from gridledger.lab.opf.spec import OpfSpec
@@ -29,7 +30,7 @@ def scenario_of(spec: OpfSpec) -> Scenario:
     return place_devices(feeder, generator, load, pv, Penetration(**spec.penetration.model_dump()), spec.seed)
 
 
-def run_opf(spec: OpfSpec, out: Path) -> dict:
+def run_opf(spec: OpfSpec, out: Path, progress: Callable[[Iteration], None] | None = None) -> dict:
     """Run the spec; returns the summary it writes."""
     folder = out / spec.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -38,7 +39,7 @@ def run_opf(spec: OpfSpec, out: Path) -> dict:
     started = time.perf_counter()
     central = solve_central(scenario)
     central_seconds = time.perf_counter() - started
-    run = run_admm(scenario, AdmmConfig(spec.name, **spec.admm.model_dump()))
+    run = run_admm(scenario, AdmmConfig(spec.name, **spec.admm.model_dump()), progress=progress)
     summary = _summary(central, run, central_seconds)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     _write_iterations(folder / "iterations.csv", run)
@@ -67,15 +68,17 @@ def _write_iterations(path: Path, run: Run) -> None:
 
 
 def _write_buses(path: Path, scenario: Scenario, central: Solution, run: Run) -> None:
-    """Per bus and step: the central withdrawal and squared voltage, the ADMM consensus voltage, the nodal price."""
+    """Per bus and step: withdrawal and voltage, centralised and by ADMM, and the centralised nodal price."""
     layout = Layout.of(scenario.feeder, scenario.steps)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["bus", "step", "withdrawal_mw", "voltage_pu", "admm_voltage_pu", "price_per_mwh"])
+        writer.writerow(["bus", "step", "withdrawal_mw", "admm_withdrawal_mw", "voltage_pu", "admm_voltage_pu",
+                         "price_per_mwh"])
         for bus in range(scenario.feeder.buses):
             block = layout.names.index((V, bus))
             for t in range(scenario.steps):
                 admm_v = from_fixed(run.state.z[block * scenario.steps + t]) ** 0.5
                 writer.writerow([bus, t, f"{central.withdrawal[bus][t] * scenario.feeder.base_mva:.6f}",
+                                 f"{run.withdrawal[bus][t] * scenario.feeder.base_mva:.6f}",
                                  f"{central.v[bus][t] ** 0.5:.6f}", f"{admm_v:.6f}",
                                  f"{central.prices[bus][t]:.6f}"])
