@@ -54,7 +54,7 @@ class HouseAgent:
         """The day as this house's peer has it once it reached `iteration` (it may be a block behind)."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
-            record = await self.ledger.evaluate("get_day", self.nb, day)
+            record = await self.ledger.evaluate_once_there("get_day", self.nb, day)
             if record["iteration"] >= iteration and record["status"] != "chosen":
                 return record
             if asyncio.get_running_loop().time() > deadline:
@@ -88,13 +88,14 @@ class HouseAgent:
                    rng: random.Random) -> tuple[int, bool]:
         """Proof of work: attempts until this house claims the day or finds it claimed; returns the attempts and
         whether this house won."""
+        await self.ledger.evaluate_once_there("get_day", self.nb, day)  # the day is open on this house's peer
         attempts = 0
         while True:
             attempts += 1
             nonce = proof_of_work.attempt(rng, seed, self.house_id, target_bits)
             if nonce is not None:
                 try:
-                    await self.ledger.submit("claim_pow", self.nb, day, nonce)
+                    await self.ledger.submit("claim_pow", self.nb, day, nonce, catch_up=(404,))
                 except ChaincodeError as error:
                     if error.status != 409:  # 409: another house's proof committed first
                         raise

@@ -49,14 +49,16 @@ class Ledger:
     patience: int = 20
     pause_s: float = 0.05
 
-    async def submit(self, function: str, *args: Any, catch_up: bool = False) -> Any:
-        """The decoded JSON result of a committed transaction (None for an empty one)."""
-        for attempt in range(self.patience if catch_up else 1):
+    async def submit(self, function: str, *args: Any, catch_up: bool | tuple[int, ...] = False) -> Any:
+        """The decoded JSON result of a committed transaction (None for an empty one). With `catch_up`, refusals
+        with the statuses of CATCHING_UP (or those given) are tried again while an endorser catches up."""
+        statuses = CATCHING_UP if catch_up is True else catch_up or ()
+        for attempt in range(self.patience if statuses else 1):
             started = time.perf_counter()
             try:
                 result = await self.contract.submit(function, *args)
             except ChaincodeError as error:
-                if not catch_up or error.status not in CATCHING_UP or attempt == self.patience - 1:
+                if error.status not in statuses or attempt == self.patience - 1:
                     raise
                 await asyncio.sleep(self.pause_s)
                 continue
@@ -69,3 +71,15 @@ class Ledger:
 
     async def evaluate(self, function: str, *args: Any) -> Any:
         return json.loads(await self.contract.evaluate(function, *args))
+
+    async def evaluate_once_there(self, function: str, *args: Any) -> Any:
+        """A query of a record this peer may not have committed yet (another org's peer committed it first):
+        asked again on 404 while the peer catches up."""
+        for _ in range(self.patience - 1):
+            try:
+                return await self.evaluate(function, *args)
+            except ChaincodeError as error:
+                if error.status != 404:
+                    raise
+            await asyncio.sleep(self.pause_s)
+        return await self.evaluate(function, *args)
