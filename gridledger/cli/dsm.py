@@ -72,15 +72,20 @@ def run_dsm_experiments(specs: list[Path], out: Path, quick: bool, keep: bool, a
         run_dirs.append(run_with_bars(spec.name, shown, lambda bars, spec=spec, last=last: run_dsm_experiment(
             spec, out, bars, keep_network=keep and last)))
         shown.print(f"{spec.name}: done, results in {run_dirs[-1]}")
+    report_dsm_runs(run_dirs, out, as_json)
+    if keep and not as_json:
+        console.print(f"the last network is still running: `gridledger dsm verify NEIGHBOURHOOD DAY --data-dir "
+                      f"{run_dirs[-1] / 'network'}` (neighbourhoods are listed in spec.json)")
+
+
+def report_dsm_runs(run_dirs: list[Path], out: Path, as_json: bool) -> None:
+    """dsm-report.html over finished runs, and their summary table (or, with `as_json`, where the report is)."""
     report = write_dsm_report(run_dirs, out / "dsm-report.html")
     if as_json:
         print_json({"runs": [str(run_dir) for run_dir in run_dirs], "report": str(report)})
         return
     console.print(summary_table(run_dirs))
     console.print(f"report: {report}")
-    if keep:
-        console.print(f"the last network is still running: `gridledger dsm verify NEIGHBOURHOOD DAY --data-dir "
-                      f"{run_dirs[-1] / 'network'}` (neighbourhoods are listed in spec.json)")
 
 
 @dsm_app.command("verify")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from gridledger.cli.dsm import run_dsm_experiments
+from gridledger.cli.dsm import report_dsm_runs, run_dsm_experiments
 from gridledger.cli.opf import run_opf_experiments
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.cli.progress import run_with_bars
@@ -135,5 +136,17 @@ def common_kind(specs: list[Path]) -> str:
 def report(run_dirs: list[Path] = typer.Argument(..., help="run directories written by `experiment run`"),
            out: Path = typer.Option(None, "--out", help="where report.html goes (default: next to the runs)"),
            as_json: bool = JsonOption) -> None:
-    """Recompute the metrics of finished runs and write report.html."""
-    summarise(run_dirs, out or run_dirs[0].parent, as_json)
+    """Recompute the metrics of finished runs and write report.html (dsm-report.html for DSM runs)."""
+    folder = out or run_dirs[0].parent
+    if all(run_kind(run_dir) == "dsm" for run_dir in run_dirs):
+        report_dsm_runs(run_dirs, folder, as_json)
+    else:
+        summarise(run_dirs, folder, as_json)
+
+
+def run_kind(run_dir: Path) -> str:
+    """The kind a run directory's spec.json records (market runs predate the field)."""
+    try:
+        return str(json.loads((run_dir / "spec.json").read_text()).get("kind", "market"))
+    except (OSError, ValueError):
+        return "market"  # the market's reader says precisely what is missing

@@ -53,3 +53,6 @@ def test_one_day_by_both_methods_matches_central_and_verifies(tmp_path: Path) ->
          "b-box-pro-5": 5_120}[row.battery] for row in read_rows(run_dir / "houses.csv", HouseRow)
         if row.method == "method1")
     assert (results / "dsm-report.html").read_text().count('class="figure"') >= 3  # lab/report/charts.py
+    again = runner.invoke(app, ["experiment", "report", str(run_dir), "--out", str(tmp_path), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["report"] == str(tmp_path / "dsm-report.html")
