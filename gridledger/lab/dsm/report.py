@@ -25,6 +25,30 @@ def _percent(before: int, after: int) -> float:
     return 100.0 * (before - after) / before if before else 0.0
 
 
+DAYS_SHOWN = 14  # longer runs show the summary; days.csv has every day
+
+
+def reduction_rows(central: list[DayRow]) -> list[list[object]]:
+    """Mean, smallest and largest daily reduction of the peak and of the 2-norm."""
+    peaks = [_percent(r.peak_before_w, r.peak_after_w) for r in central]
+    norms = [_percent(r.norm_before_w, r.norm_after_w) for r in central]
+    iterations = [r.iterations for r in central]
+    return [[f"mean of {len(central)}", fmean(iterations), fmean(peaks), fmean(norms)],
+            ["smallest", min(iterations), min(peaks), min(norms)],
+            ["largest", max(iterations), max(peaks), max(norms)]]
+
+
+def pow_rows(days: list[DayRow], spec: dict) -> list[list[object]]:
+    """Days won per group of houses with the same attempt delay (the thesis' winner-count table)."""
+    delays = spec.get("attempt_delays_s") or {}
+    group_sizes = Counter(delays.values()) if delays else Counter({0.0: spec["houses"]})
+    rows: list[list[object]] = []
+    for method in spec["methods"]:
+        wins = Counter(delays.get(row.forger, 0.0) for row in days if row.method == method)
+        rows += [[method, delay, size, wins[delay]] for delay, size in sorted(group_sizes.items())]
+    return rows
+
+
 def timing_rows(days: list[DayRow], coordination: str) -> list[list[object]]:
     """Mean seconds per day for each method of this run, each next to the thesis' row for the same approach."""
     rows: list[list[object]] = []
@@ -55,10 +79,13 @@ def write_dsm_report(run_dirs: list[Path], path: Path) -> Path:
                       "thesis setup", "thesis PS", "thesis consensus", "thesis total"],
                      timing_rows(days, spec["coordination"]))
         central = [row for row in days if row.method == CENTRAL]
-        report.table(["day", "iterations", "peak before W", "peak after W", "peak reduction %",
-                      "2-norm before W", "2-norm after W", "2-norm reduction %"],
-                     [[r.day, r.iterations, r.peak_before_w, r.peak_after_w, _percent(r.peak_before_w, r.peak_after_w),
-                       r.norm_before_w, r.norm_after_w, _percent(r.norm_before_w, r.norm_after_w)] for r in central])
+        report.table(["days", "iterations", "peak reduction %", "2-norm reduction %"], reduction_rows(central))
+        if len(central) <= DAYS_SHOWN:
+            report.table(["day", "iterations", "peak before W", "peak after W", "peak reduction %",
+                          "2-norm before W", "2-norm after W", "2-norm reduction %"],
+                         [[r.day, r.iterations, r.peak_before_w, r.peak_after_w,
+                           _percent(r.peak_before_w, r.peak_after_w), r.norm_before_w, r.norm_after_w,
+                           _percent(r.norm_before_w, r.norm_after_w)] for r in central])
         before = sorted((row.base_w for row in profiles), reverse=True)
         after = sorted((row.planned_w for row in profiles), reverse=True)
         report.figure(line_chart({"without batteries": list(enumerate(before)),
@@ -78,6 +105,6 @@ def write_dsm_report(run_dirs: list[Path], path: Path) -> Path:
                                                               if d.method == row.method),
                        row.stake_milli / 1000] for row in houses if row.day == final_day])
         if spec["coordination"] == "pow":
-            wins = Counter(row.forger for row in days if row.method != CENTRAL)
-            report.table(["house", "days won by proof of work"], sorted(wins.items()))
+            report.table(["method", "seconds between attempts", "houses", "days won by proof of work"],
+                         pow_rows(days, spec))
     return report.write(path)

@@ -146,7 +146,7 @@ class DsmSession:
                                                                       self.spec.agents.window_s)))
         return hoods
 
-    def _delays(self) -> dict[str, float]:
+    def delays(self) -> dict[str, float]:
         """Proof of work's attempt delay per house: the spec's groups in house order (thesis: groups of five)."""
         delays = self.spec.agents.attempt_delays_s
         if not delays:
@@ -178,7 +178,7 @@ class DsmSession:
         self.profile_rows += [ProfileRow(day, slot, before, after)
                               for slot, (before, after) in enumerate(zip(base, central.aggregate, strict=True))]
         for hood in hoods:
-            record, timing = await hood.coordinator.run(day, bases, self._delays(), self.spec.agents.seed)
+            record, timing = await hood.coordinator.run(day, bases, self.delays(), self.spec.agents.seed)
             operator = hood.coordinator.operator
             nb = hood.config.neighbourhood_id
             plans = [tuple(await operator.evaluate("get_plan", nb, day, house)) for house in record["planners"]]
@@ -235,6 +235,7 @@ def run_dsm_experiment(spec: DsmExperimentSpec, out_dir: Path, progress: Progres
                "network": str(spec.network), "batch": load_network(network_file).batch.model_dump(),
                "houses": len(houses), "days": list(days), "trace": str(spec.trace.path),
                "neighbourhoods": {method: session.config_for(method).neighbourhood_id for method in spec.methods},
+               "attempt_delays_s": session.delays(),
                "identical_plans": all(row.identical_to_central for row in session.day_rows),
                "ledger_verify": "ok" if verified.ok else "; ".join(verified.problems),
                "wall_time_s": round(time.perf_counter() - started, 2)}
