@@ -10,33 +10,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from gridledger.cli.output import JsonOption, console, err, print_json
-from gridledger.cli.progress import run_with_bars
-from gridledger.cli.setup import missing_network, read_network
+from gridledger.cli.progress import load_runnable, run_with_bars
 from gridledger.lab.dsm.ledger import Ledger
 from gridledger.lab.dsm.report import write_dsm_report
 from gridledger.lab.dsm.results import DayRow, read_rows
 from gridledger.lab.dsm.runner import run_dsm_experiment
-from gridledger.lab.dsm.spec import DsmExperimentSpec, load_dsm_spec
+from gridledger.lab.dsm.spec import load_dsm_spec
 from gridledger.lab.dsm.verify import DayCheck, verify_day
-from gridledger.lab.experiment.spec import SpecError
 from gridledger.sdk import Gateway, GridLedgerError
 
 DSM = "dsm"
 dsm_app = typer.Typer(help="Demand-side management by Profile Steering: verify planned days.",
                       no_args_is_help=True)
-
-
-def _load(path: Path, quick: bool) -> DsmExperimentSpec:
-    try:
-        spec = load_dsm_spec(path)
-    except SpecError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(2) from None
-    if not spec.network.exists():
-        err.print(f"[red]{escape(f'{path}: network: {missing_network(spec.network)}')}[/red]")
-        raise typer.Exit(2)
-    read_network(spec.network)
-    return spec.quickened() if quick else spec
 
 
 def summary_table(run_dirs: list[Path]) -> Table:
@@ -64,7 +49,7 @@ def summary_table(run_dirs: list[Path]) -> Table:
 
 def run_dsm_experiments(specs: list[Path], out: Path, quick: bool, keep: bool, as_json: bool) -> None:
     """Run DSM specs one after another, each on a fresh local network, then print and report them together."""
-    loaded = [_load(path, quick) for path in specs]
+    loaded = [load_runnable(path, load_dsm_spec, quick) for path in specs]
     shown = err if as_json else console
     run_dirs = []
     for number, spec in enumerate(loaded, start=1):

@@ -13,30 +13,16 @@ from rich.markup import escape
 from gridledger.cli.dsm import report_dsm_runs, run_dsm_experiments
 from gridledger.cli.opf import run_opf_experiments
 from gridledger.cli.output import JsonOption, console, err, print_json
-from gridledger.cli.progress import run_with_bars
-from gridledger.cli.setup import missing_network, read_network
+from gridledger.cli.progress import load_runnable, run_with_bars
 from gridledger.lab.experiment.metrics import RunMetrics, compute, metrics_table
 from gridledger.lab.experiment.report import write_report
 from gridledger.lab.experiment.rundata import RunFileError, load_run
 from gridledger.lab.experiment.runner import run_experiment
-from gridledger.lab.experiment.spec import ExperimentSpec, SpecError, load_spec, spec_kind
+from gridledger.lab.experiment.spec import SpecError, load_spec, spec_kind
 
 EXPERIMENT_KINDS = ("market", "dsm", "opf")  # each kind's branch in `run` below
 
 experiment_app = typer.Typer(help="Run market experiments and report their results.", no_args_is_help=True)
-
-
-def _load(path: Path, quick: bool) -> ExperimentSpec:
-    try:
-        spec = load_spec(path)
-    except SpecError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(2) from None
-    if not spec.network.exists():
-        err.print(f"[red]{escape(f'{path}: network: {missing_network(spec.network)}')}[/red]")
-        raise typer.Exit(2)
-    read_network(spec.network)  # checked before any network starts
-    return spec.quickened() if quick else spec
 
 
 def stop_command(data_dir: Path) -> str:
@@ -49,7 +35,7 @@ def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, sho
     network stays up (each run needs its own network, so earlier ones are stopped when the next starts); `network`
     replaces the specs' network definition."""
     run_dirs = []
-    loaded = [_load(path, quick) for path in specs]
+    loaded = [load_runnable(path, load_spec, quick) for path in specs]
     if network is not None:
         loaded = [spec.model_copy(update={"network": network}) for spec in loaded]
     for number, spec in enumerate(loaded, start=1):

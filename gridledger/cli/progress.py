@@ -1,11 +1,12 @@
-"""Progress of an experiment run: one bar per kind of work, a line per finished stage, and the errors a run can
-end with turned into what the user should do."""
+"""Running experiment specs from the command line: a spec checked before any network starts, one progress bar
+per kind of work and a line per finished stage, and the errors a run can end with turned into what to do."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol, Self, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,6 +14,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from gridledger.cli.output import err
+from gridledger.cli.setup import missing_network, read_network
+from gridledger.lab.experiment.spec import SpecError
 from gridledger.lab.traces import TraceError
 from gridledger.ops.localnet import NetworkError
 
@@ -35,6 +38,30 @@ class ProgressBars:
             self._bars.console.print(f"{self._name}: {what}: done ({done}/{total}) at "
                                      f"{time.monotonic() - self._started:.1f} s")
 
+
+
+class RunnableSpec(Protocol):
+    network: Path
+
+    def quickened(self) -> Self: ...
+
+
+Spec = TypeVar("Spec", bound=RunnableSpec)
+
+
+def load_runnable(path: Path, load: Callable[[Path], Spec], quick: bool) -> Spec:
+    """The spec at `path` (its `--quick` form with `quick`), or exit 2 saying what is wrong with it or with the
+    network definition it names: checked before any network starts."""
+    try:
+        spec = load(path)
+    except SpecError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    if not spec.network.exists():
+        err.print(f"[red]{escape(f'{path}: network: {missing_network(spec.network)}')}[/red]")
+        raise typer.Exit(2)
+    read_network(spec.network)
+    return spec.quickened() if quick else spec
 
 
 def run_with_bars(name: str, shown: Console, run: Callable[[ProgressBars], Path]) -> Path:

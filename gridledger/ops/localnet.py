@@ -164,9 +164,22 @@ class LocalNetwork:
         self._children[name] = process
         return process.pid
 
+    def check_ports_free(self, network: NetworkDefinition) -> None:
+        """Refuse to start nodes whose ports another process holds: another network's node there would answer
+        this network's health checks, and every later error would be a puzzling TLS failure."""
+        for _, _, node in network.all_nodes():
+            if self._pid(node.name) is not None:
+                continue  # already running: its ports are its own
+            for port in (node.port, node.operations_port):
+                if port and not _port_free(port):
+                    raise NetworkError(f"port {port} of {node.name} is in use, probably by another network: stop "
+                                       "it (`gridledger network down --data-dir FOLDER`) or use a network "
+                                       "definition with other ports")
+
     def up(self, network_file: Path, timeout: float = 60.0, rest: bool = True) -> list[NodeStatus]:
         """Start every node (and, with `rest`, every peer org's REST service); wait until all are healthy."""
         network = self.prepare(network_file)
+        self.check_ports_free(network)
         for _, role, node in network.all_nodes():
             self.start_node(node.name, role)
         if rest:

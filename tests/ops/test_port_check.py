@@ -1,11 +1,16 @@
-"""The local runner's port check agrees with how the servers bind: a listening port is taken, a port whose last
-connection lingers in TIME_WAIT (a quick restart) is free."""
+"""The local runner's port check agrees with how the servers bind (a listening port is taken, a port whose last
+connection lingers in TIME_WAIT after a quick restart is free), and a network whose port is taken never starts."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
-from gridledger.ops.localnet import _port_free
+import pytest
+
+from gridledger.ops.localnet import LocalNetwork, NetworkError, _port_free
+from gridledger.ops.netconfig import load_network
+from tests.integration.network import write_network
 
 
 def test_a_port_in_time_wait_is_free_and_a_listening_port_is_not() -> None:
@@ -21,3 +26,16 @@ def test_a_port_in_time_wait_is_free_and_a_listening_port_is_not() -> None:
     client.close()
     server.close()
     assert _port_free(port)
+
+
+def test_a_network_whose_port_another_process_holds_is_refused_before_any_node_starts(tmp_path: Path) -> None:
+    network_file = write_network(tmp_path, orgs=1, peers_per_org=1)
+    busy = load_network(network_file).peer_orgs[0].peers[0].port
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", busy))
+        holder.listen()
+        local = LocalNetwork(tmp_path / "data")
+        with pytest.raises(NetworkError, match=f"port {busy} of peer0-org1 is in use"):
+            local.up(network_file, rest=False)
+        assert not any(status.running for status in local.status(local.definition()))

@@ -25,11 +25,10 @@ from gridledger.lab.dsm.houses import HouseAgent
 from gridledger.lab.dsm.ledger import Ledger, Usage
 from gridledger.lab.dsm.results import CENTRAL, DayRow, HouseRow, ProfileRow, norm, peak, write_rows
 from gridledger.lab.dsm.spec import DsmExperimentSpec
-from gridledger.lab.experiment.runner import derived_network
+from gridledger.lab.experiment.runner import start_fresh_network
 from gridledger.lab.population import IdentityIssuer
 from gridledger.lab.traces import Trace, TraceError, load_trace
 from gridledger.ops.deploy import NetworkClients, deploy
-from gridledger.ops.localnet import LocalNetwork
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 from gridledger.ops.verify import verify_network
 from gridledger.sdk import Gateway
@@ -208,13 +207,8 @@ def run_dsm_experiment(spec: DsmExperimentSpec, out_dir: Path, progress: Progres
     run_dir = out_dir / spec.name
     run_dir.mkdir(parents=True, exist_ok=True)
     trace, houses, days = select_days(spec)
-    network_file = derived_network(spec.network, spec.overrides, run_dir)
-    local = LocalNetwork(run_dir / "network")
-    local.down(purge=True)
     started = time.perf_counter()
-    progress("starting the network", 0, 1)
-    local.up(network_file, rest=False)
-    progress("starting the network", 1, 1)
+    local, network_file = start_fresh_network(spec.network, spec.overrides, run_dir, progress)
     try:
         session = DsmSession(spec, local.definition(), local.crypto_dir, trace, houses, days, progress)
 

@@ -79,6 +79,19 @@ def derived_network(network_file: Path, overrides: NetworkOverrides, run_dir: Pa
     return path
 
 
+def start_fresh_network(network: Path, overrides: NetworkOverrides, run_dir: Path,
+                        progress: Progress) -> tuple[LocalNetwork, Path]:
+    """A run's network: the spec's definition with its overrides, started in run_dir/network from nothing (an
+    earlier run's chain there is purged). Returns the network and the derived definition file."""
+    network_file = derived_network(network, overrides, run_dir)
+    local = LocalNetwork(run_dir / "network")
+    local.down(purge=True)
+    progress("starting the network", 0, 1)
+    local.up(network_file, rest=False)
+    progress("starting the network", 1, 1)
+    return local, network_file
+
+
 def select_trace(spec: ExperimentSpec) -> Trace:
     """The households and slots the spec asks for; TraceError says what is missing before any network starts."""
     trace = load_trace(spec.trace.path)
@@ -296,13 +309,8 @@ def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, k
     run_dir = out_dir / spec.name
     run_dir.mkdir(parents=True, exist_ok=True)
     trace = select_trace(spec)
-    network_file = derived_network(spec.network, spec.overrides, run_dir)
-    local = LocalNetwork(run_dir / "network")
-    local.down(purge=True)
     started = time.perf_counter()
-    progress("starting the network", 0, 1)
-    local.up(network_file, rest=False)
-    progress("starting the network", 1, 1)
+    local, network_file = start_fresh_network(spec.network, spec.overrides, run_dir, progress)
     try:
         session = MarketSession(spec, local.definition(), local.crypto_dir, trace, progress)
         rows, verified = asyncio.run(session.run_and_verify(NetworkClients(local.definition(), local.crypto_dir)))
