@@ -80,6 +80,8 @@ class DayCoordinator:
             mined = time.perf_counter()
             rngs = {house.house_id: random.Random(f"{seed}/{day}/{house.house_id}") for house in self.houses}
             delays = attempt_delays_s or {}
+            # every house starts its first attempt together: a head start would decide a race of microseconds
+            await asyncio.gather(*(house.wait_open(day) for house in self.houses))
             results = await asyncio.gather(*(house.mine(day, bytes.fromhex(opened["seed"]),
                                                         self.config.pow_target_bits, delays.get(house.house_id, 0.0),
                                                         rngs[house.house_id]) for house in self.houses))

@@ -84,11 +84,14 @@ class HouseAgent:
         self.profile, self._pending = planned, None
         return summary
 
+    async def wait_open(self, day: int) -> None:
+        """Until this house's peer has committed the day's opening (another org's peer may have it first)."""
+        await self.ledger.evaluate_once_there("get_day", self.nb, day)
+
     async def mine(self, day: int, seed: bytes, target_bits: int, attempt_delay_s: float,
                    rng: random.Random) -> tuple[int, bool]:
         """Proof of work: attempts until this house claims the day or finds it claimed; returns the attempts and
-        whether this house won."""
-        await self.ledger.evaluate_once_there("get_day", self.nb, day)  # the day is open on this house's peer
+        whether this house won. Call it once the day is open on the house's peer (wait_open)."""
         attempts = 0
         while True:
             attempts += 1
