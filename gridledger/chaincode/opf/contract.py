@@ -2,7 +2,7 @@
 
 Every input is checked before anything is written, so a refused call leaves no state. An iteration is open until
 its operator closes it; a copy for a closed iteration is refused (and one endorsed before the close fails MVCC on
-the state key it read), and a bus without a copy is handled by the aggregator's reuse rule. The arithmetic is
+the head key it read), and a bus without a copy is handled by the aggregator's reuse rule. The arithmetic is
 common/opf.step on integers: every endorser writes the same bytes.
 """
 
@@ -35,6 +35,12 @@ def _key(kind: str, run_id: str, *parts: int) -> str:
     return create_composite_key(kind, [run_id, *(f"{p:08d}" for p in parts)])
 
 
+def _head(iteration: int, converged: bool) -> dict:
+    """The small record submit_copy reads instead of the whole state (tens of kB on a real feeder); close writes
+    both, so a copy endorsed before a close still fails MVCC on it."""
+    return {"iteration": iteration, "converged": converged}
+
+
 def _json(raw: bytes | None, what: str) -> dict:
     if raw is None:
         raise not_found(f"{what} does not exist")
@@ -61,6 +67,7 @@ class AggregatorContract(Contract):
         stub.put_state(_key("run", config.run_id), encode_value(run))
         state = initial_state(feeder, Layout.of(feeder, steps))
         stub.put_state(_key("state", config.run_id), encode_value(state_to_json(state)))
+        stub.put_state(_key("head", config.run_id), encode_value(_head(state.iteration, state.converged)))
         return run
 
     @transaction
@@ -68,7 +75,7 @@ class AggregatorContract(Contract):
         """The operator names the one certificate (fingerprint) that may submit each bus's copies, before the first
         close. agents_json: [{"bus": int, "fingerprint": hex}, ...]. Returns how many were registered."""
         run = self._operator_run(stub, run_id)
-        if state_from_json(_json(stub.get_state(_key("state", run_id)), "state")).iteration:
+        if _json(stub.get_state(_key("head", run_id)), "state")["iteration"]:
             raise conflict(f"run {run_id!r} has started; agents are registered before the first close")
         buses = len(run["feeder"]["parent"])
         if not isinstance(agents_json, list) or not 0 < len(agents_json) <= buses:
@@ -94,16 +101,16 @@ class AggregatorContract(Contract):
         feeder = feeder_from_json(run["feeder"])
         if isinstance(bus, bool) or not isinstance(bus, int) or not 0 <= bus < feeder.buses:
             raise bad_request(f"bus {bus!r} is not a bus of the run's feeder (0..{feeder.buses - 1})")
-        state_raw, agent, earlier = stub.get_states([_key("state", run_id), _key("agent", run_id, bus),
-                                                     _key("copy", run_id, iteration, bus)])
+        head_raw, agent, earlier = stub.get_states([_key("head", run_id), _key("agent", run_id, bus),
+                                                    _key("copy", run_id, iteration, bus)])
         if agent is None or agent.decode() != stub.creator.fingerprint:
             raise forbidden(f"the submitter is not the agent registered at bus {bus} of run {run_id!r}")
-        state = state_from_json(_json(state_raw, "state"))
-        if state.converged:
-            raise conflict(f"run {run_id!r} converged at iteration {state.iteration}")
-        if iteration != state.iteration + 1:
+        head = _json(head_raw, "state")
+        if head["converged"]:
+            raise conflict(f"run {run_id!r} converged at iteration {head['iteration']}")
+        if iteration != head["iteration"] + 1:
             raise conflict(f"iteration {iteration} is not open: run {run_id!r} takes copies for iteration "
-                           f"{state.iteration + 1}")
+                           f"{head['iteration'] + 1}")
         if earlier is not None:
             raise conflict(f"bus {bus} already submitted its copy for iteration {iteration}")
         try:
@@ -129,6 +136,7 @@ class AggregatorContract(Contract):
         copies = {bus: tuple(json.loads(raw)) for bus, raw in enumerate(raws) if raw is not None}
         new, reused = step(state, Layout.of(feeder, run["steps"]), config, copies)
         stub.put_state(_key("state", run_id), encode_value(state_to_json(new)))
+        stub.put_state(_key("head", run_id), encode_value(_head(new.iteration, new.converged)))
         summary = {"iteration": new.iteration, "primal_sq": new.primal_sq, "dual_sq": new.dual_sq,
                    "converged": new.converged, "reused": list(reused)}
         stub.put_state(_key("closed", run_id, iteration), encode_value(summary))

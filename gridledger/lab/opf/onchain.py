@@ -1,0 +1,85 @@
+"""ADMM through the ledger: a fresh local network, the aggregator chaincode deployed, one issued identity per bus
+(alternating between the peer orgs), and per iteration every agent reads its target, solves, and submits its copy,
+then the operator closes. Measures the seconds of each part per iteration; the run is the chaincode's, so the
+final state on the ledger is what `common/opf.step` computed on every endorser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from gridledger.common import msp
+from gridledger.common.material import load_member
+from gridledger.common.opf import AdmmConfig, Layout, Scenario
+from gridledger.common.opf.codec import feeder_to_json
+from gridledger.lab.experiment.runner import CHAINCODE_ROOT, start_fresh_network
+from gridledger.lab.experiment.spec import NetworkOverrides
+from gridledger.lab.opf.agent import LocalSolver
+from gridledger.lab.population import IdentityIssuer
+from gridledger.ops.deploy import NetworkClients, deploy
+from gridledger.ops.netconfig import NetworkDefinition
+from gridledger.sdk import Gateway
+
+CHAINCODE = "opf"
+PHASES = ("read_seconds", "solve_seconds", "submit_seconds", "close_seconds")
+
+
+async def _iterate(network: NetworkDefinition, crypto_dir: Path, scenario: Scenario, config: AdmmConfig,
+                   iterations: int) -> list[dict]:
+    clients = NetworkClients(network, crypto_dir)
+    await deploy(clients, CHAINCODE, CHAINCODE_ROOT / CHAINCODE, "1.0", network.policies.endorsement)
+    orgs = list(network.peer_msp_ids)
+    gateways = {}
+    for org in orgs:
+        admin = load_member(crypto_dir, org, "admin", network.msp_ids)
+        gateways[org] = await Gateway.connect(clients.first_peer(org).address, admin.identity, admin.tls,
+                                              timeout=120)
+    try:
+        feeder, channel = scenario.feeder, network.channel
+        operator = gateways[orgs[0]].network(channel).contract(CHAINCODE)
+        await operator.submit("create_run", config.to_dict(), feeder_to_json(feeder), scenario.steps)
+        issuers = [IdentityIssuer(crypto_dir, org) for org in orgs]
+        identities = [issuers[bus % len(orgs)].issue(f"bus{bus}") for bus in range(feeder.buses)]
+        await operator.submit("register", config.run_id, [
+            {"bus": bus, "fingerprint": msp.fingerprint(identity.certificate)}
+            for bus, identity in enumerate(identities)])
+        agents = [gateways[i.msp_id].with_identity(i).network(channel).contract(CHAINCODE) for i in identities]
+        layout = Layout.of(feeder, scenario.steps)
+        solvers = [LocalSolver(scenario, layout, bus, config.rho) for bus in range(feeder.buses)]
+        rows = []
+        for iteration in range(1, iterations + 1):
+            started = time.perf_counter()
+            targets = await asyncio.gather(*(agent.evaluate("target", config.run_id, bus)
+                                             for bus, agent in enumerate(agents)))
+            read = time.perf_counter()
+            copies = [s.solve(tuple(json.loads(t)["target"])) for s, t in zip(solvers, targets, strict=True)]
+            solved = time.perf_counter()
+            await asyncio.gather(*(agent.submit("submit_copy", config.run_id, iteration, bus, list(copy))
+                                   for bus, (agent, copy) in enumerate(zip(agents, copies, strict=True))))
+            submitted = time.perf_counter()
+            summary = json.loads((await operator.submit("close_iteration", config.run_id, iteration)).payload)
+            closed = time.perf_counter()
+            rows.append({"iteration": iteration, "read_seconds": read - started, "solve_seconds": solved - read,
+                         "submit_seconds": submitted - solved, "close_seconds": closed - submitted,
+                         "primal_sq": summary["primal_sq"], "converged": summary["converged"]})
+            if summary["converged"]:
+                break
+        return rows
+    finally:
+        for gateway in gateways.values():
+            await gateway.close()
+
+
+def run_on_chain(scenario: Scenario, config: AdmmConfig, network: Path, run_dir: Path, iterations: int,
+                 overrides: NetworkOverrides | None = None) -> list[dict]:
+    """Up to `iterations` ADMM iterations through a fresh network from `network` with the block settings of
+    `overrides` (stopped afterwards)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    local, _ = start_fresh_network(network, overrides or NetworkOverrides(), run_dir, lambda *_: None)
+    try:
+        return asyncio.run(_iterate(local.definition(), local.crypto_dir, scenario, config, iterations))
+    finally:
+        local.down()
