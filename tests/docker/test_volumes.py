@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gridledger.ops.docker import DockerError, DockerNetwork, project
+from gridledger.ops.docker import DockerError, DockerNetwork, engine
 from gridledger.ops.docker.engine import PROJECT_LABEL, VOLUME_LABEL
 from tests.docker.containers import remove_project
 
@@ -24,27 +24,24 @@ KEYS = ["orderer0-data", "peer0-org1-data", "peer1-org1-data", "peer0-org2-data"
 
 
 class FakeVolumes:
-    """`docker volume ls|create` over a dict: volume name -> labels."""
+    """The engine's volume calls (engine.volume_names, engine.create_volume) over a dict: volume name -> labels.
+    The real calls run in the last test here and in every container test."""
 
     def __init__(self) -> None:
         self.volumes: dict[str, dict[str, str]] = {}
 
-    def __call__(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        match args[:2]:
-            case ("volume", "ls"):
-                out = "\n".join(self.volumes)
-            case ("volume", "create"):
-                self.volumes[args[-1]] = dict(args[i + 1].split("=", 1) for i, a in enumerate(args) if a == "--label")
-                out = args[-1]
-            case _:
-                raise AssertionError(f"unexpected docker {args}")
-        return subprocess.CompletedProcess(["docker", *args], 0, out, "")
+    def names(self) -> set[str]:
+        return set(self.volumes)
+
+    def create(self, name: str, labels: dict[str, str]) -> None:
+        self.volumes[name] = dict(labels)
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeVolumes:
     volumes = FakeVolumes()
-    monkeypatch.setattr(project, "docker", volumes)
+    monkeypatch.setattr(engine, "volume_names", volumes.names)
+    monkeypatch.setattr(engine, "create_volume", volumes.create)
     return volumes
 
 
