@@ -106,6 +106,19 @@ def test_rest_service_submits_for_a_user_enrolled_in_its_container(deployed: Con
     assert asyncio.run(read(deployed, deployed.peers[-1], "meter-rest")) == "7"
 
 
+def test_the_dashboard_in_a_container_reaches_every_node_by_its_name(deployed: ContainerNet) -> None:
+    """The REST container's dashboard feed reads each node's operations endpoint at the node's host name."""
+    url = deployed.docker.rest_urls()["Org1MSP"]
+    deadline = time.monotonic() + 30
+    while True:
+        state = httpx.get(f"{url}/dashboard/state", timeout=5).json()
+        if len(state["nodes"]) == 5 and all(node["healthy"] for node in state["nodes"]):
+            break
+        assert time.monotonic() < deadline, state["nodes"]
+        time.sleep(0.5)
+    assert state["height"] >= 1 and state["consensus"]["type"] == "solo"
+
+
 def test_stopped_peer_catches_up_after_start(deployed: ContainerNet) -> None:
     stopped = next(p for p in deployed.peers if p.name == STOPPED_PEER)
     deployed.docker.stop_node(STOPPED_PEER)
