@@ -105,11 +105,22 @@ def _check_experiments(work: Path, out: str) -> None:
     valid = {r["tx_type"] for r in rows if r["tx_status"] == "VALID"}
     assert {"publishKey", "markEnd", "closeBids", "closeReveals", "clear", "report", "settle"} <= valid, valid
     assert not any(r["tx_type"] == "postKey" for r in rows)  # Configuration 3: the auctioneer reveals once
-    assert (work / "results" / "report.html").read_text().count("<svg") >= 4
+    assert (work / "results" / "report.html").read_text().count('class="figure"') >= 4  # plotly figures
     assert out.count("ledger verified on every peer") >= 6  # after the run, and again by `experiment report`
     assert "63 households" in out or "│ 63 " in out  # trace info on the shipped sample
     built = (work / "trace-build.log").read_text()
     assert (work / "traces" / "community-63x59d.csv").exists() or "pip install -e '.[traces]'" in built, built
+
+
+def _check_dsm(work: Path, out: str) -> None:
+    for run in ("dsm-scenario1-quick", "dsm-scenario2-quick", "dsm-pow-delays-quick"):
+        summary = json.loads((work / "results" / run / "spec.json").read_text())
+        assert summary["identical_plans"] is True and summary["ledger_verify"] == "ok", summary
+    assert out.count("day 0 (method") == 2 and out.count(": verified") == 2, out  # dsm verify, both methods
+    pow_days = list(csv.DictReader((work / "results" / "dsm-pow-delays-quick" / "days.csv").open()))
+    assert all(row["forger"] for row in pow_days if row["method"] != "central")
+    assert (work / "results" / "dsm-report.html").exists()
+    assert (work / "traces" / "dsm-25x184d.csv").exists()
 
 
 SMOKE_ROUND_KEYS = {"label", "submitted", "succeeded", "failed", "failed_by_validation_code", "failed_by_error",
@@ -180,6 +191,13 @@ PLAN = [
          "2>&1 | tee trace-build.log",
          "a CI-sized trace; without the optional simbench package (not in CI) the command must say how to get it")],
         check=_check_experiments),
+    Plan("Demand-side management experiments", substitutions=[
+        *((f"deploy/experiments/{spec}.yaml", f"tiny/{spec}.yaml", "each DSM spec at a CI size (its scenario and "
+           "coordination; 3 houses, 1 day, one solo peer)") for spec in ("dsm-scenario1", "dsm-scenario2",
+                                                                         "dsm-pow-delays")),
+        (" 0 1 2 --data-dir", " 0 --data-dir", "the CI-sized run plans one day"),
+        ("--households 25 --days 184", "--households 2 --days 1", "a CI-sized trace")],
+        check=_check_dsm),
     Plan("Benchmarks", substitutions=[
         ("deploy/networks/default.yaml --local", "deploy/networks/dev.yaml --local",
          "one solo peer instead of 3 Raft orderers and 4 peers, at CI size"),
@@ -216,7 +234,8 @@ def _taken(port: int) -> bool:
 
 
 def _tiny_specs(work: Path) -> None:
-    """Each shipped configuration with its market settings, shrunk to a CI size on a one-peer network."""
+    """Each shipped market configuration and DSM spec with its own settings, shrunk to a CI size on a one-peer
+    network."""
     network = write_network(work / "tiny", orgs=1, peers_per_org=1, batch_timeout_ms=100)
     for config in ("config1", "config2", "config3"):
         spec = yaml.safe_load((REPO / "deploy" / "experiments" / f"{config}.yaml").read_text())
@@ -226,6 +245,11 @@ def _tiny_specs(work: Path) -> None:
         spec["quick"] = {"trace": "deploy/traces/sample.csv", "households": 2, "first_slot": 26, "slots": 1,
                          "slot_length_blocks": 6, "reveal_offset_blocks": 3}
         (work / "tiny" / f"{config}.yaml").write_text(yaml.safe_dump(spec))
+    for name in ("dsm-scenario1", "dsm-scenario2", "dsm-pow-delays"):
+        spec = yaml.safe_load((REPO / "deploy" / "experiments" / f"{name}.yaml").read_text())
+        spec["network"] = str(network)
+        spec["quick"] = {"trace": "deploy/traces/dsm-sample.csv", "days": 1, "houses": 3}
+        (work / "tiny" / f"{name}.yaml").write_text(yaml.safe_dump(spec))
 
 
 @pytest.fixture(scope="module")
