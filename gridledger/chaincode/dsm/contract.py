@@ -61,7 +61,8 @@ def _method(neighbourhood: Neighbourhood, method: str, action: str) -> None:
                        f"{action} belongs to {method}")
 
 
-def _house_of(stub: ChaincodeStub, nb: str, day: Day, member: registry.Member | None) -> str:
+def _house_of(nb: str, day: Day, member: registry.Member | None) -> str:
+    """The submitter's house, if it is a registered house that had joined when the day opened."""
     house = registry.require_role(member, HOUSE)
     if house not in day.houses:
         raise forbidden(f"house {house} had not joined {nb} when day {day.number} opened")
@@ -86,7 +87,7 @@ def _publish_once(stub: ChaincodeStub, nb: str, day: int, method: str, what: str
     neighbourhood, member = registry.read(stub, nb)
     _method(neighbourhood, method, f"sending the {what}")
     record = read_day(stub, nb, _day_number(day))
-    house = _house_of(stub, nb, record, member)
+    house = _house_of(nb, record, member)
     require_status(record, OPEN, action=f"sending the {what}")
     key = key_of(nb, record.number, house)
     if stub.get_state(key) is not None:
@@ -203,7 +204,7 @@ class DsmContract(Contract):
         if neighbourhood.config.coordination != POW:
             raise conflict(f"{nb} is coordinated by proof of stake")
         record = read_day(stub, nb, _day_number(day))
-        house = _house_of(stub, nb, record, member)
+        house = _house_of(nb, record, member)
         require_status(record, OPEN, action="claim the day")
         if record.coordinator:
             raise conflict(f"house {record.coordinator} already won day {record.number}")
@@ -281,7 +282,7 @@ class DsmContract(Contract):
         neighbourhood, member = registry.read(stub, nb)
         _method(neighbourhood, METHOD2, "offer")
         record = read_day(stub, nb, _day_number(day))
-        house = _house_of(stub, nb, record, member)
+        house = _house_of(nb, record, member)
         if house not in record.planners:
             raise forbidden(f"house {house} sent no initial profile for day {record.number}")
         require_status(record, ITERATING, action="offer a candidate")
@@ -332,7 +333,7 @@ class DsmContract(Contract):
         wait for, so the choice is already determined (two exchanges per iteration, as in the thesis)."""
         neighbourhood, member = registry.read(stub, nb)
         record = read_day(stub, nb, _day_number(day))
-        house = _house_of(stub, nb, record, member)
+        house = _house_of(nb, record, member)
         require_status(record, ITERATING, CHOSEN, action="reveal a candidate")
         if record.status == ITERATING:
             record = _chosen_without_select(stub, nb, neighbourhood, record)
