@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import urllib.request
 
 import pytest
@@ -33,6 +34,18 @@ def count(samples: Samples, histogram: str, **labels: str) -> float:
     return samples.get((f"{histogram}_count", tuple(sorted(labels.items()))), 0.0)
 
 
+def settled(urls: dict[str, str], peers: list[str], timeout_s: float = 15.0) -> dict[str, tuple[Samples, set[str]]]:
+    """Every node scraped once every peer has committed as many blocks as the most advanced one: a submit returns
+    when the gateway's peer committed, and the other org's peers may be a block behind."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        scraped = {node: scrape(url) for node, url in urls.items()}
+        heights = {scraped[peer][0][("gridledger_peer_height", ())] for peer in peers}
+        if len(heights) == 1 or time.monotonic() > deadline:
+            return scraped
+        time.sleep(0.1)
+
+
 def test_every_node_exports_documented_series_and_histograms_move_under_load(live_network: ItNetwork) -> None:
     urls = operations_urls(live_network)
     before = {node: scrape(url)[0] for node, url in urls.items()}
@@ -42,7 +55,8 @@ def test_every_node_exports_documented_series_and_histograms_move_under_load(liv
             await asyncio.gather(*(client.submit("kv", "put", f"metrics-{i}", str(i)) for i in range(20)))
 
     asyncio.run(load())
-    after = {node: scrape(url) for node, url in urls.items()}
+    peers = [node for _, role, node in live_network.clients.network.all_nodes() if role == "peer"]
+    after = settled(urls, [peer.name for peer in peers])
 
     documented = set(re.findall(r"`([a-z_]+)(?:\{[a-z_]+\})?`", (REPO / "docs" / "metrics.md").read_text()))
     for node, (_, families) in after.items():
@@ -50,7 +64,6 @@ def test_every_node_exports_documented_series_and_histograms_move_under_load(liv
         missing = {name for name in families if name not in documented and f"{name}_total" not in documented}
         assert not missing, f"{node} exports series docs/metrics.md does not list: {sorted(missing)}"
 
-    peers = [node for _, role, node in live_network.clients.network.all_nodes() if role == "peer"]
     gateway = live_network.clients.first_peer("Org1MSP").name
     for peer in peers:
         old, (new, _) = before[peer.name], after[peer.name]
