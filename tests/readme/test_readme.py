@@ -113,12 +113,10 @@ def _check_experiments(work: Path, out: str) -> None:
 
 
 def _check_dsm(work: Path, out: str) -> None:
-    for run in ("dsm-scenario1-quick", "dsm-scenario2-quick", "dsm-pow-delays-quick"):
+    for run in ("dsm-scenario1-quick", "dsm-scenario2-quick"):
         summary = json.loads((work / "results" / run / "spec.json").read_text())
         assert summary["identical_plans"] is True and summary["ledger_verify"] == "ok", summary
     assert out.count("day 0 (method") == 2 and out.count(": verified") == 2, out  # dsm verify, both methods
-    pow_days = list(csv.DictReader((work / "results" / "dsm-pow-delays-quick" / "days.csv").open()))
-    assert all(row["forger"] for row in pow_days if row["method"] != "central")
     assert (work / "results" / "dsm-report.html").exists()
     assert (work / "traces" / "dsm-25x184d.csv").exists()
 
@@ -192,9 +190,8 @@ PLAN = [
          "a CI-sized trace; without the optional simbench package (not in CI) the command must say how to get it")],
         check=_check_experiments),
     Plan("Demand-side management experiments", substitutions=[
-        *((f"deploy/experiments/{spec}.yaml", f"tiny/{spec}.yaml", "each DSM spec at a CI size (its scenario and "
-           "coordination; 3 houses, 1 day, one solo peer)") for spec in ("dsm-scenario1", "dsm-scenario2",
-                                                                         "dsm-pow-delays")),
+        *((f"deploy/experiments/{spec}.yaml", f"tiny/{spec}.yaml", "each DSM scenario at a CI size (3 houses, "
+           "1 day, one solo peer)") for spec in ("dsm-scenario1", "dsm-scenario2")),
         (" 0 1 2 --data-dir", " 0 --data-dir", "the CI-sized run plans one day"),
         ("--households 25 --days 184", "--households 2 --days 1", "a CI-sized trace")],
         check=_check_dsm),
@@ -245,7 +242,7 @@ def _tiny_specs(work: Path) -> None:
         spec["quick"] = {"trace": "deploy/traces/sample.csv", "households": 2, "first_slot": 26, "slots": 1,
                          "slot_length_blocks": 6, "reveal_offset_blocks": 3}
         (work / "tiny" / f"{config}.yaml").write_text(yaml.safe_dump(spec))
-    for name in ("dsm-scenario1", "dsm-scenario2", "dsm-pow-delays"):
+    for name in ("dsm-scenario1", "dsm-scenario2"):
         spec = yaml.safe_load((REPO / "deploy" / "experiments" / f"{name}.yaml").read_text())
         spec["network"] = str(network)
         spec["quick"] = {"trace": "deploy/traces/dsm-sample.csv", "days": 1, "houses": 3}
