@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from gridledger.chaincode import ChaincodeStub, Contract, query, transaction
 from gridledger.chaincode.codec import encode_value
@@ -416,25 +417,16 @@ class DsmContract(Contract):
     @query
     def get_plan(self, stub: ChaincodeStub, nb: str, day: int, house: str) -> list:
         """A house's profile for the day: its plan once the day is planned (method 2: the latest accepted)."""
-        raw = stub.get_state(keys.profile(nb, _day_number(day), house))
-        if raw is None:
-            raise not_found(f"house {house} has no profile for day {day}")
-        return json.loads(raw)
+        return _stored(stub, keys.profile(nb, _day_number(day), house), f"house {house} has no profile for day {day}")
 
     @query
     def get_base(self, stub: ChaincodeStub, nb: str, day: int, house: str) -> list:
-        raw = stub.get_state(keys.base(nb, _day_number(day), house))
-        if raw is None:
-            raise not_found(f"house {house} sent no base load for day {day}")
-        return json.loads(raw)
+        return _stored(stub, keys.base(nb, _day_number(day), house), f"house {house} sent no base load for day {day}")
 
     @query
     def get_house(self, stub: ChaincodeStub, nb: str, house: str) -> dict:
         """A house's battery, as it joined."""
-        raw = stub.get_state(keys.house(nb, house))
-        if raw is None:
-            raise not_found(f"house {house} has not joined {nb}")
-        return json.loads(raw)
+        return _stored(stub, keys.house(nb, house), f"house {house} has not joined {nb}")
 
     @query
     def get_stake(self, stub: ChaincodeStub, nb: str, house: str) -> dict:
@@ -446,11 +438,16 @@ class DsmContract(Contract):
 
     @query
     def get_penalty(self, stub: ChaincodeStub, nb: str, day: int, house: str) -> dict:
-        raw = stub.get_state(keys.reading(nb, _day_number(day), house))
-        if raw is None:
-            raise not_found(f"no meter reading of {house} for day {day}")
-        found = json.loads(raw)
+        found = _stored(stub, keys.reading(nb, _day_number(day), house), f"no meter reading of {house} for day {day}")
         return {key: found[key] for key in ("house", "deviation_wh", "penalty")}
+
+
+def _stored(stub: ChaincodeStub, key: str, missing: str) -> Any:
+    """The JSON record under `key`, or 404 with the message `missing`."""
+    raw = stub.get_state(key)
+    if raw is None:
+        raise not_found(missing)
+    return json.loads(raw)
 
 
 def _summary(record: Day) -> dict:
