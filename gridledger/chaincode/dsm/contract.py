@@ -126,10 +126,18 @@ def _batteries(stub: ChaincodeStub, nb: str, houses: tuple[str, ...]) -> list[Ba
     return [Battery.from_json(json.loads(raw)) for raw in stub.get_states([keys.house(nb, h) for h in houses])]
 
 
-def _submitted(stub: ChaincodeStub, object_type: str, nb: str, day: Day) -> dict[str, bytes]:
-    """house -> value of every record of this type for the day (base loads or profiles)."""
-    entries = stub.get_state_by_partial_composite_key(object_type, [nb, str(day.number)])
-    return {stub.split_composite_key(key)[1][2]: raw for key, raw in entries}
+def _close_open_day(stub: ChaincodeStub, nb: str, day: int, method: str, object_type: str,
+                    action: str) -> tuple[Neighbourhood, Day, dict[str, bytes]]:
+    """The coordinator's step that ends an open day's collection: the neighbourhood, the day, and house -> value
+    of what each house sent (base loads or initial profiles), in the day's house order."""
+    neighbourhood, member = registry.read(stub, nb)
+    _method(neighbourhood, method, action)
+    record = read_day(stub, nb, _day_number(day))
+    _require_coordinator(stub, neighbourhood, record, member)
+    require_status(record, OPEN, action=action)
+    entries = stub.get_state_by_partial_composite_key(object_type, [nb, str(record.number)])
+    sent = {stub.split_composite_key(key)[1][2]: raw for key, raw in entries}
+    return neighbourhood, record, {house: sent[house] for house in record.houses if house in sent}
 
 
 class DsmContract(Contract):
@@ -227,13 +235,8 @@ class DsmContract(Contract):
     def plan_day(self, stub: ChaincodeStub, nb: str, day: int) -> dict:
         """Method 1: run Profile Steering for every house that sent its base load, store each plan, close the
         day. Houses that sent nothing are left out of the day."""
-        neighbourhood, member = registry.read(stub, nb)
-        _method(neighbourhood, METHOD1, "plan_day")
-        record = read_day(stub, nb, _day_number(day))
-        _require_coordinator(stub, neighbourhood, record, member)
-        require_status(record, OPEN, action="plan the day")
-        bases = _submitted(stub, keys.BASE, nb, record)
-        planners = tuple(house for house in record.houses if house in bases)
+        neighbourhood, record, bases = _close_open_day(stub, nb, day, METHOD1, keys.BASE, "plan the day")
+        planners = tuple(bases)
         homes = [House(house, tuple(json.loads(bases[house])), battery)
                  for house, battery in zip(planners, _batteries(stub, nb, planners), strict=True)]
         initial = start(homes)
@@ -260,13 +263,9 @@ class DsmContract(Contract):
     @transaction
     def start_iterations(self, stub: ChaincodeStub, nb: str, day: int) -> dict:
         """Method 2: close the initial planning; the houses that sent a profile take part in the iterations."""
-        neighbourhood, member = registry.read(stub, nb)
-        _method(neighbourhood, METHOD2, "start_iterations")
-        record = read_day(stub, nb, _day_number(day))
-        _require_coordinator(stub, neighbourhood, record, member)
-        require_status(record, OPEN, action="start the iterations")
-        profiles = _submitted(stub, keys.PROFILE, nb, record)
-        planners = tuple(house for house in record.houses if house in profiles)
+        neighbourhood, record, profiles = _close_open_day(stub, nb, day, METHOD2, keys.PROFILE,
+                                                          "start the iterations")
+        planners = tuple(profiles)
         aggregate = aggregate_of([tuple(json.loads(profiles[house])) for house in planners])
         started = replace(record, status=ITERATING, planners=planners, initial_aggregate=aggregate,
                           aggregate=aggregate)
