@@ -16,29 +16,35 @@ from typing import Any
 
 import yaml
 
-from gridledger.ops.localnet import preferred_rest_port
-from gridledger.ops.netconfig import NetworkDefinition, Node
+from gridledger.ops.netconfig import NetworkDefinition
+from gridledger.ops.render.model import (
+    CONFIG_DIR,
+    DATA_DIR,
+    DEFAULT_IMAGE,
+    LABEL_PREFIX,
+    REST_NETWORK_FILE,
+    Service,
+    data_volume,
+    node_services,
+    rest_service_name,
+    services,
+)
+from gridledger.ops.render.model import rest_services as rest_service_models
 
-CONFIG_DIR = "/etc/gridledger"  # node config, genesis block and crypto material (read-only)
-DATA_DIR = "/var/lib/gridledger"  # the node's ledger or chain (a named volume)
+__all__ = ["CONFIG_DIR", "DATA_DIR", "DEFAULT_IMAGE", "IMAGE_VARIABLE", "LABEL_PREFIX", "PROJECT_NETWORK",
+           "REST_NETWORK_FILE", "data_volume", "data_volumes", "render", "render_project", "rest_service_name",
+           "rest_services"]
+
 IMAGE_VARIABLE = "GRIDLEDGER_IMAGE"
-DEFAULT_IMAGE = "gridledger:latest"
 PROJECT_NETWORK = "ledger"
-LABEL_PREFIX = "org.gridledger"
-REST_NETWORK_FILE = "network.yaml"  # the network definition in a REST service's folder
 
 HEALTHCHECK_TIMING = {"interval": "5s", "timeout": "3s", "retries": 3, "start_period": "60s"}
 LOGGING = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
 
 
-def data_volume(node_name: str) -> str:
-    return f"{node_name}-data"
-
-
 def data_volumes(network: NetworkDefinition) -> list[str]:
     """The project's named volumes: one per node and per peer org's REST service."""
-    return [*(data_volume(node.name) for _, _, node in network.all_nodes()),
-            *(data_volume(rest_service_name(org.msp_id)) for org in network.peer_orgs)]
+    return [service.data_volume for service in services(network)]
 
 
 def material_path(material_dir: str, node_name: str) -> str:
@@ -50,48 +56,38 @@ def material_path(material_dir: str, node_name: str) -> str:
     return path
 
 
-def healthcheck(node: Node) -> dict[str, Any]:
-    """GET /healthz on the operations port; a TCP connect to the gRPC port for a node without one. The image has
-    Python, so no curl is needed; -S skips site packages to keep each check cheap."""
-    if node.operations_port is not None:
-        probe = ("import urllib.request; "
-                 f"urllib.request.urlopen('http://127.0.0.1:{node.operations_port}/healthz', timeout=2)")
-    else:
-        probe = f"import socket; socket.create_connection(('127.0.0.1', {node.port}), timeout=2).close()"
-    return {"test": ["CMD", "python", "-S", "-c", probe], **HEALTHCHECK_TIMING}
+def healthcheck(service: Service) -> dict[str, Any]:
+    """The service's probe (GET /healthz on its operations port, a TCP connect without one) every 5 s."""
+    return {"test": service.probe_command(), **HEALTHCHECK_TIMING}
 
 
-def node_service(role: str, msp_id: str, node: Node, material_dir: str, depends_on: list[str]) -> dict[str, Any]:
-    ports = [f"127.0.0.1:{node.port}:{node.port}"]
-    if node.operations_port is not None:
-        ports.append(f"127.0.0.1:{node.operations_port}:{node.operations_port}")
-    service: dict[str, Any] = {
+def compose_service(service: Service, material_dir: str) -> dict[str, Any]:
+    """One service of the model as Compose runs it: hardened, its folder bind-mounted read-only (and its mirrors),
+    ports published on 127.0.0.1 under the same numbers, restarted unless stopped."""
+    folder = material_path(material_dir, service.name)
+    rendered: dict[str, Any] = {
         "image": f"${{{IMAGE_VARIABLE}:-{DEFAULT_IMAGE}}}",
-        "command": [role],
-        "hostname": node.name,
+        "command": list(service.command),
+        "hostname": service.name,
         "init": True,
         "restart": "unless-stopped",
         "read_only": True,
         "tmpfs": ["/tmp"],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
-        "labels": {f"{LABEL_PREFIX}.node": node.name, f"{LABEL_PREFIX}.role": role, f"{LABEL_PREFIX}.org": msp_id},
+        "labels": service.labels,
     }
-    if depends_on:
-        service["depends_on"] = depends_on
-    service.update({
-        "ports": ports,
-        "volumes": [f"{material_path(material_dir, node.name)}:{CONFIG_DIR}:ro",
-                    f"{data_volume(node.name)}:{DATA_DIR}"],
+    if service.depends_on:
+        rendered["depends_on"] = list(service.depends_on)
+    rendered.update({
+        "ports": [f"127.0.0.1:{port}:{port}" for port in service.ports],
+        "volumes": [f"{folder}:{CONFIG_DIR}:ro", f"{service.data_volume}:{DATA_DIR}",
+                    *(f"{folder}/{source}:{target}:ro" for source, target in service.mirrors)],
         "networks": [PROJECT_NETWORK],
-        "healthcheck": healthcheck(node),
+        "healthcheck": healthcheck(service),
         "logging": copy.deepcopy(LOGGING),
     })
-    return service
-
-
-def rest_service_name(msp_id: str) -> str:
-    return f"rest-{msp_id.lower()}"
+    return rendered
 
 
 def rest_services(network: NetworkDefinition, material_dir: str) -> dict[str, dict[str, Any]]:
@@ -105,48 +101,15 @@ def rest_services(network: NetworkDefinition, material_dir: str) -> dict[str, di
     the user store on every request, so no restart is needed). It talks to its org's first peer by service name
     and publishes its HTTP port on 127.0.0.1 under the local runner's rule (first peer's operations port + 1000).
     """
-    services: dict[str, dict[str, Any]] = {}
-    for org in network.peer_orgs:
-        name = rest_service_name(org.msp_id)
-        first = org.peers[0]
-        port = preferred_rest_port(network, org.msp_id)
-        folder = material_path(material_dir, name)
-        probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/healthz', timeout=2)"
-        services[name] = {
-            "image": f"${{{IMAGE_VARIABLE}:-{DEFAULT_IMAGE}}}",
-            "command": ["rest", "--org", org.msp_id, "--host", "0.0.0.0", "--port", str(port),
-                        "--data-dir", DATA_DIR, "--network", f"{CONFIG_DIR}/{REST_NETWORK_FILE}",
-                        "--peer-address", f"{first.name}:{first.port}"],
-            "hostname": name,
-            "init": True,
-            "restart": "unless-stopped",
-            "read_only": True,
-            "tmpfs": ["/tmp"],
-            "cap_drop": ["ALL"],
-            "security_opt": ["no-new-privileges:true"],
-            "labels": {f"{LABEL_PREFIX}.node": name, f"{LABEL_PREFIX}.role": "rest",
-                       f"{LABEL_PREFIX}.org": org.msp_id},
-            "depends_on": [first.name],
-            "ports": [f"127.0.0.1:{port}:{port}"],
-            "volumes": [f"{folder}:{CONFIG_DIR}:ro",
-                        f"{data_volume(name)}:{DATA_DIR}",
-                        f"{folder}/crypto:{DATA_DIR}/crypto:ro"],
-            "networks": [PROJECT_NETWORK],
-            "healthcheck": {"test": ["CMD", "python", "-S", "-c", probe], **HEALTHCHECK_TIMING},
-            "logging": copy.deepcopy(LOGGING),
-        }
-    return services
+    return {service.name: compose_service(service, material_dir) for service in rest_service_models(network)}
 
 
 def render_project(network: NetworkDefinition, material_dir: str) -> dict[str, Any]:
     """The compose project as a mapping; `material_dir` holds one folder per node (made by material.prepare)."""
-    orderers = [n.name for _, n in network.orderer_nodes()]
-    services: dict[str, Any] = {}
-    for msp_id, role, node in network.all_nodes():
-        services[node.name] = node_service(role, msp_id, node, material_dir, orderers if role == "peer" else [])
-    services.update(rest_services(network, material_dir))
+    rendered = {service.name: compose_service(service, material_dir) for service in node_services(network)}
+    rendered.update(rest_services(network, material_dir))
     return {
-        "services": services,
+        "services": rendered,
         "networks": {PROJECT_NETWORK: {}},
         "volumes": {name: {} for name in data_volumes(network)},
     }
