@@ -15,7 +15,8 @@ from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.common.opf import AdmmConfig
 from gridledger.lab.experiment.spec import NetworkOverrides, SpecError
 from gridledger.lab.opf.distributed import Iteration
-from gridledger.lab.opf.onchain import PHASES, run_on_chain
+from gridledger.lab.opf.ledger_run import PHASES
+from gridledger.lab.opf.onchain import run_on_chain
 from gridledger.lab.opf.runner import run_opf, scenario_of
 from gridledger.lab.opf.solvers import OpfExtraMissing
 from gridledger.lab.opf.spec import load_opf_spec

@@ -7,8 +7,6 @@ final state on the ledger is what `common/opf.step` computed on every endorser.
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from pathlib import Path
 
 from gridledger.common import msp
@@ -18,13 +16,13 @@ from gridledger.common.opf.codec import feeder_to_json
 from gridledger.lab.experiment.runner import CHAINCODE_ROOT, start_fresh_network
 from gridledger.lab.experiment.spec import NetworkOverrides
 from gridledger.lab.opf.agent import LocalSolver
+from gridledger.lab.opf.ledger_run import iterate
 from gridledger.lab.population import IdentityIssuer
 from gridledger.ops.deploy import NetworkClients, deploy
 from gridledger.ops.netconfig import NetworkDefinition
 from gridledger.sdk import Gateway
 
 CHAINCODE = "opf"
-PHASES = ("read_seconds", "solve_seconds", "submit_seconds", "close_seconds")
 
 
 async def _iterate(network: NetworkDefinition, crypto_dir: Path, scenario: Scenario, config: AdmmConfig,
@@ -49,24 +47,7 @@ async def _iterate(network: NetworkDefinition, crypto_dir: Path, scenario: Scena
         agents = [gateways[i.msp_id].with_identity(i).network(channel).contract(CHAINCODE) for i in identities]
         layout = Layout.of(feeder, scenario.steps)
         solvers = [LocalSolver(scenario, layout, bus, config.rho) for bus in range(feeder.buses)]
-        rows = []
-        for iteration in range(1, iterations + 1):
-            started = time.perf_counter()
-            targets = await asyncio.gather(*(agent.evaluate("target", config.run_id, bus)
-                                             for bus, agent in enumerate(agents)))
-            read = time.perf_counter()
-            copies = [s.solve(tuple(json.loads(t)["target"])) for s, t in zip(solvers, targets, strict=True)]
-            solved = time.perf_counter()
-            await asyncio.gather(*(agent.submit("submit_copy", config.run_id, iteration, bus, list(copy))
-                                   for bus, (agent, copy) in enumerate(zip(agents, copies, strict=True))))
-            submitted = time.perf_counter()
-            summary = json.loads((await operator.submit("close_iteration", config.run_id, iteration)).payload)
-            closed = time.perf_counter()
-            rows.append({"iteration": iteration, "read_seconds": read - started, "solve_seconds": solved - read,
-                         "submit_seconds": submitted - solved, "close_seconds": closed - submitted,
-                         "primal_sq": summary["primal_sq"], "converged": summary["converged"]})
-            if summary["converged"]:
-                break
+        rows = await iterate(operator, agents, solvers, config.run_id, iterations)
         return rows
     finally:
         for gateway in gateways.values():
