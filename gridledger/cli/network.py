@@ -1,4 +1,5 @@
-"""`gridledger network ...`: start, inspect and stop a network of local processes or containers (--docker)."""
+"""`gridledger network ...`: start, inspect and stop a network of local processes, containers (--docker) or a
+swarm stack (--swarm); render a network for Compose, Swarm or Kubernetes."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ from rich.table import Table
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.cli.setup import read_network
 from gridledger.ops.docker import DockerNetwork, Layout
+from gridledger.ops.docker.swarm import SwarmNetwork
 from gridledger.ops.localnet import DEFAULT_DATA_DIR, LocalNetwork, NetworkError, NodeStatus, RestStatus
+from gridledger.ops.netconfig import NetworkConfigError
+from gridledger.ops.render.targets import TARGETS, render_to
 from gridledger.services.rest.dashboard import dashboard_url
 
 network_app = typer.Typer(help="Start, inspect and stop a network.", no_args_is_help=True)
 DataDir = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="folder holding the network's material and data")
-Project = typer.Option(None, "--project", help="--docker: compose project name (default gridledger-<network name>)")
+Project = typer.Option(None, "--project", help="--docker: compose project name (default gridledger-<network name>); "
+                                                "--swarm: stack name (default gridledger-<network name>-swarm)")
+Swarm = typer.Option(False, "--swarm", help="a Docker Swarm stack (docs/multihost.md) instead of --local/--docker")
 
 
 def status_table(statuses: list[NodeStatus]) -> Table:
@@ -56,14 +62,18 @@ def up(network: Path = typer.Option(..., "--network", help="network definition")
        project: str = Project,
        image: str = typer.Option(None, "--image", help="--docker: image to run (default $GRIDLEDGER_IMAGE or "
                                                        "gridledger:latest, built by `make images`)"),
+       swarm: bool = Swarm,
        as_json: bool = JsonOption) -> None:
-    """Generate what is missing, start every orderer and peer (as its own process, or its own container with
-    --docker), wait until all are healthy."""
+    """Generate what is missing, start every orderer and peer (as its own process, its own container with
+    --docker, or a swarm service with --swarm), wait until all are healthy."""
     read_network(network)
     rest: list[RestStatus] = []
     shown = err if as_json else console  # with --json, stdout carries the JSON document only
     try:
-        if local:
+        if swarm:
+            with shown.status("deploying the stack..."):
+                statuses = SwarmNetwork(data_dir, project, image).up(network, timeout)
+        elif local:
             local_network = LocalNetwork(data_dir)
             with shown.status("starting nodes..."):
                 statuses = local_network.up(network, timeout)
@@ -83,11 +93,13 @@ def status(data_dir: Path = DataDir, as_json: bool = JsonOption,
            local: bool = typer.Option(None, "--local/--docker", show_default=False,
                                       help="which kind of network (default: containers if the data folder has "
                                            "some, else local processes)"),
-           project: str = Project) -> None:
+           project: str = Project, swarm: bool = Swarm) -> None:
     """Each node's role, address, pid, health and height."""
     rest: list[RestStatus] = []
     try:
-        if _docker(data_dir, local):
+        if swarm:
+            statuses = SwarmNetwork(data_dir, project).status()
+        elif _docker(data_dir, local):
             containers = DockerNetwork(data_dir, project)
             statuses = containers.status()
             rest = containers.rest_status() if as_json else []
@@ -126,10 +138,16 @@ def down(data_dir: Path = DataDir,
          local: bool = typer.Option(None, "--local/--docker", show_default=False,
                                     help="which kind of network (default: containers if the data folder has some, "
                                          "else local processes)"),
-         project: str = Project) -> None:
+         project: str = Project, swarm: bool = Swarm) -> None:
     """Stop every node cleanly (their data stays unless --purge). --docker removes the containers and keeps the
-    volumes, so the next `up --docker` continues every chain; --purge removes the volumes too."""
+    volumes, so the next `up --docker` continues every chain; --purge removes the volumes too. --swarm removes the
+    stack (services, configs, secrets, network) and waits until its containers are gone; --purge also removes
+    this host's volumes of the stack."""
     try:
+        if swarm:
+            SwarmNetwork(data_dir, project).down(purge=purge)
+            console.print("stack removed" + (" with this host's volumes" if purge else "; volumes kept"))
+            return
         if _docker(data_dir, local):
             DockerNetwork(data_dir, project).down(purge=purge)
             console.print("containers removed" + (" with their volumes" if purge else "; volumes kept"))
@@ -138,6 +156,24 @@ def down(data_dir: Path = DataDir,
     except NetworkError as exc:
         raise fail(exc) from None
     console.print("network stopped" + (" and its data removed" if purge else ""))
+
+
+@network_app.command("render")
+def render(network: Path = typer.Option(..., "--network", help="network definition"),
+           target: str = typer.Option(..., "--target", help=f"one of {', '.join(TARGETS)}"),
+           out: Path = typer.Option(..., "--out", help="folder to write into"),
+           data_dir: Path = DataDir,
+           image: str = typer.Option("gridledger:latest", "--image", help="k8s: the image the pods run")) -> None:
+    """Write the network for Compose (docker-compose.yml), Docker Swarm (stack.yml) or Kubernetes (manifests,
+    `kubectl apply -f DIR`). Compose and swarm name the node folders of --data-dir; k8s carries the files, so it
+    prepares --data-dir first and writes the Secrets' file 0600."""
+    read_network(network)
+    try:
+        written = render_to(network, target, out, data_dir, image)
+    except (NetworkError, NetworkConfigError, ValueError) as exc:
+        raise fail(exc) from None
+    for path in written:
+        console.print(str(path))
 
 
 def _docker(data_dir: Path, local: bool | None) -> bool:
