@@ -48,13 +48,17 @@ COMPOSE_PROJECT ?= gridledger-default
 BASE_IMAGE ?= gridledger-base:py3.11-bookworm
 IMAGE ?= gridledger:latest
 
-.PHONY: base-image images up down
+.PHONY: base-image images monitoring-image up down
 
 base-image:
 	BASE_IMAGE=$(BASE_IMAGE) scripts/docker-base-image.sh
 
 images: $(STAMP)
 	BASE_IMAGE=$(BASE_IMAGE) IMAGE=$(IMAGE) PYTHON=$(BIN)/python scripts/docker-images.sh
+
+# Prometheus from Debian's package for the compose profile `monitoring` (`COMPOSE_PROFILES=monitoring make up`).
+monitoring-image:
+	BASE_IMAGE=$(BASE_IMAGE) scripts/docker-monitoring-image.sh
 
 up: $(STAMP)
 	$(BIN)/python -m gridledger.ops.docker prepare --network deploy/networks/default.yaml \

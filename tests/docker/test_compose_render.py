@@ -44,8 +44,9 @@ def test_one_hardened_service_per_node(network_file: Path) -> None:
     project = yaml.safe_load(render(network, "./nodes", str(network_file)))
     nodes = network.all_nodes()
     rest = [f"rest-{m.lower()}" for m in network.peer_msp_ids]
-    assert list(project["services"]) == [node.name for _, _, node in nodes] + rest
-    assert set(project["volumes"]) == {f"{name}-data" for name in [n.name for _, _, n in nodes] + rest}
+    # ... and the monitoring profile's Prometheus last (tests/docker/test_monitoring.py).
+    assert list(project["services"]) == [node.name for _, _, node in nodes] + rest + ["prometheus"]
+    assert set(project["volumes"]) == {f"{name}-data" for name in [n.name for _, _, n in nodes] + rest + ["prometheus"]}
     for msp_id, role, node in nodes:
         service = project["services"][node.name]
         assert service["command"] == [role]

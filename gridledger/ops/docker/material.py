@@ -20,6 +20,7 @@
             crypto/<msp>/members/admin/        the org admin (TLS client of the gateway peer)
             crypto/<msp>/ca/                   the org CA, which issues identities when users are enrolled
             crypto/<msp>/tlsca/cert.pem        every organisation's TLS CA certificate
+        nodes/prometheus/prometheus.yml        the `monitoring` profile's scrape configuration (monitoring.py)
 
 A node folder holds only that node's keys (a REST folder its org's admin and CA keys). Its files are world-readable
 (0644, folders 0755) because the container runs as an unprivileged user whose uid is not the host user's; the 0700
@@ -35,6 +36,7 @@ from pathlib import Path
 from gridledger.common.material import member_dir
 from gridledger.common.nodeconfig import NodeConfig
 from gridledger.ops import cryptogen
+from gridledger.ops.docker import monitoring
 from gridledger.ops.docker.render import CONFIG_DIR, DATA_DIR, REST_NETWORK_FILE, rest_service_name
 from gridledger.ops.genesis import write_genesis
 from gridledger.ops.localnet import NetworkError, claim, endpoints
@@ -117,6 +119,7 @@ def prepare(network_file: Path, data_dir: Path) -> tuple[NetworkDefinition, Layo
         write_node_folder(layout, config, genesis)
     for msp_id in network.peer_msp_ids:
         write_rest_folder(layout, network, msp_id, network_file.read_bytes())
+    write_monitoring_folder(layout, network)
     return network, layout
 
 
@@ -153,6 +156,16 @@ def write_rest_folder(layout: Layout, network: NetworkDefinition, msp_id: str, d
               (layout.crypto_dir / org / "tlsca" / "cert.pem").read_bytes(), 0o644)
     for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
         path.chmod(0o755)
+    return folder
+
+
+def write_monitoring_folder(layout: Layout, network: NetworkDefinition) -> Path:
+    """The `monitoring` profile's folder: Prometheus's scrape configuration, rendered from the network definition
+    (monitoring.py). Written even when the profile is never started: it is one small public file, and a later
+    `--profile monitoring up` then needs no second `prepare`."""
+    folder = layout.node_dir(monitoring.FOLDER)
+    _sync(folder / monitoring.CONFIG_FILE, monitoring.scrape_config_text(network).encode(), 0o644)
+    folder.chmod(0o755)
     return folder
 
 

@@ -5,7 +5,8 @@ Each service runs the gridledger image with its role as the command, mounts its 
 block, its own keys and the TLS CA certificates; see material.py) read-only at /etc/gridledger and a named volume at
 /var/lib/gridledger, publishes its gRPC and operations ports on 127.0.0.1 under the network definition's numbers (so
 host-side clients find peers exactly as they do for local processes), is health-checked through GET /healthz on its
-operations port and restarts unless stopped. Each peer org also gets a REST service (rest_services). The output
+operations port and restarts unless stopped. Each peer org also gets a REST service (rest_services), and the
+optional `monitoring` profile a Prometheus scraping every node (monitoring.py). The output
 depends only on its arguments, so the committed docker-compose.yml can be compared with a fresh rendering."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from gridledger.ops.docker import monitoring
 from gridledger.ops.netconfig import NetworkDefinition
 from gridledger.ops.render.model import (
     CONFIG_DIR,
@@ -40,6 +42,10 @@ PROJECT_NETWORK = "ledger"
 
 HEALTHCHECK_TIMING = {"interval": "5s", "timeout": "3s", "retries": 3, "start_period": "60s"}
 LOGGING = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+# Every container of the project, the monitoring profile's too: a reaping init, restarted unless stopped, a read-only
+# root with a private /tmp, no capabilities and no privilege gain.
+HARDENING = {"init": True, "restart": "unless-stopped", "read_only": True, "tmpfs": ["/tmp"], "cap_drop": ["ALL"],
+             "security_opt": ["no-new-privileges:true"]}
 
 
 def data_volumes(network: NetworkDefinition) -> list[str]:
@@ -69,12 +75,7 @@ def compose_service(service: Service, material_dir: str) -> dict[str, Any]:
         "image": f"${{{IMAGE_VARIABLE}:-{DEFAULT_IMAGE}}}",
         "command": list(service.command),
         "hostname": service.name,
-        "init": True,
-        "restart": "unless-stopped",
-        "read_only": True,
-        "tmpfs": ["/tmp"],
-        "cap_drop": ["ALL"],
-        "security_opt": ["no-new-privileges:true"],
+        **copy.deepcopy(HARDENING),
         "labels": service.labels,
     }
     if service.depends_on:
@@ -108,10 +109,13 @@ def render_project(network: NetworkDefinition, material_dir: str) -> dict[str, A
     """The compose project as a mapping; `material_dir` holds one folder per node (made by material.prepare)."""
     rendered = {service.name: compose_service(service, material_dir) for service in node_services(network)}
     rendered.update(rest_services(network, material_dir))
+    # The optional profile (monitoring.py): started only with COMPOSE_PROFILES=monitoring or --profile monitoring.
+    rendered[monitoring.SERVICE] = monitoring.prometheus_service(material_path(material_dir, monitoring.FOLDER),
+                                                                 [PROJECT_NETWORK], HARDENING, LOGGING)
     return {
         "services": rendered,
         "networks": {PROJECT_NETWORK: {}},
-        "volumes": {name: {} for name in data_volumes(network)},
+        "volumes": {name: {} for name in [*data_volumes(network), monitoring.VOLUME]},
     }
 
 
