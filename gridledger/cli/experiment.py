@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from gridledger.cli.dsm import report_dsm_runs, run_dsm_experiments
-from gridledger.cli.opf import run_opf_experiments
+from gridledger.cli.opf import report_opf_runs, run_opf_experiments
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.cli.progress import load_runnable, run_with_bars
 from gridledger.lab.experiment.metrics import RunMetrics, compute, metrics_table
@@ -122,10 +122,13 @@ def common_kind(specs: list[Path]) -> str:
 def report(run_dirs: list[Path] = typer.Argument(..., help="run directories written by `experiment run`"),
            out: Path = typer.Option(None, "--out", help="where report.html goes (default: next to the runs)"),
            as_json: bool = JsonOption) -> None:
-    """Recompute the metrics of finished runs and write report.html (dsm-report.html for DSM runs)."""
+    """Recompute the metrics of finished runs and write report.html (dsm-report.html for DSM runs,
+    opf-report.html for OPF runs)."""
     folder = out or run_dirs[0].parent
     if all(run_kind(run_dir) == "dsm" for run_dir in run_dirs):
         report_dsm_runs(run_dirs, folder, as_json)
+    elif all(run_kind(run_dir) == "opf" for run_dir in run_dirs):
+        report_opf_runs(run_dirs, folder, as_json)
     else:
         summarise(run_dirs, folder, as_json)
 

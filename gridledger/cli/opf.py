@@ -1,9 +1,12 @@
 """`gridledger opf run`: ADMM optimal power flow experiments (lab/opf), each against its centralised optimum;
-`gridledger opf onchain`: ADMM iterations through the aggregator chaincode, timed per phase."""
+`gridledger opf onchain`: ADMM iterations through the aggregator chaincode, timed per phase, billed if converged;
+`gridledger opf verify RUN`: the aggregator's steps and the bill recomputed from a running network's ledger."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,11 +19,15 @@ from gridledger.common.opf import AdmmConfig
 from gridledger.lab.experiment.spec import NetworkOverrides, SpecError
 from gridledger.lab.opf.distributed import Iteration
 from gridledger.lab.opf.ledger_run import PHASES
-from gridledger.lab.opf.onchain import run_on_chain
+from gridledger.lab.opf.onchain import CHAINCODE, run_on_chain
+from gridledger.lab.opf.report import write_opf_report
 from gridledger.lab.opf.runner import run_opf, scenario_of
 from gridledger.lab.opf.solvers import OpfExtraMissing
 from gridledger.lab.opf.spec import load_opf_spec
+from gridledger.lab.opf.verify import RunCheck, verify_run
+from gridledger.sdk import Gateway, GridLedgerError
 
+REPORT = "opf-report.html"
 opf_app = typer.Typer(help="Decentralised optimal power flow by ADMM (docs/opf.md).", no_args_is_help=True)
 
 
@@ -41,8 +48,10 @@ def run_opf_experiments(specs: list[Path], out: Path, quick: bool, as_json: bool
     except (SpecError, OpfExtraMissing) as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
+    report = write_opf_report([out / name for name in summaries], out / REPORT)
     if as_json:
-        print_json({"runs": {name: {"folder": str(out / name), **s} for name, s in summaries.items()}})
+        print_json({"runs": {name: {"folder": str(out / name), **s} for name, s in summaries.items()},
+                    "report": str(report)})
         return
     table = Table("run", "central cost", "ADMM cost", "gap", "iterations", "converged", "s/iteration (solve)",
                   "s/iteration (aggregate)")
@@ -51,7 +60,16 @@ def run_opf_experiments(specs: list[Path], out: Path, quick: bool, as_json: bool
                       str(s["iterations"]), str(s["converged"]), f"{s['solve_seconds_per_iteration']:.3f}",
                       f"{s['aggregate_seconds_per_iteration']:.4f}")
     console.print(table)
-    console.print(f"results in {out}")
+    console.print(f"results in {out}; report: {report}")
+
+
+def report_opf_runs(run_dirs: list[Path], out: Path, as_json: bool) -> None:
+    """opf-report.html over finished runs (`gridledger experiment report`)."""
+    report = write_opf_report(run_dirs, out / REPORT)
+    if as_json:
+        print_json({"runs": [str(run_dir) for run_dir in run_dirs], "report": str(report)})
+    else:
+        console.print(f"report: {report}")
 
 
 @opf_app.command("run")
@@ -72,17 +90,22 @@ def onchain(spec_path: Path = typer.Argument(..., help="an OPF spec (deploy/expe
                                                         help="replace the network's block cutting timeout"),
             out: Path = typer.Option(Path("results"), "--out", help="folder for the run directory"),
             quick: bool = typer.Option(False, "--quick", help="the spec's reduced size (fewer time steps)"),
+            keep: bool = typer.Option(False, "--keep", help="leave the network running (for `opf verify`)"),
             as_json: bool = JsonOption) -> None:
     """Run ADMM iterations through the aggregator chaincode on a fresh local network, one identity per bus, and
-    write the seconds of each phase per iteration (onchain.csv): reading targets, solving, submitting, closing."""
+    write the seconds of each phase per iteration (onchain.csv): reading targets, solving, submitting, closing.
+    A run that converges is billed (bill.json): simulated meters, one settlement through the token chaincode."""
     try:
         spec = load_opf_spec(spec_path, quick)
         run_dir = out / f"{spec.name}-onchain"
-        rows = run_on_chain(scenario_of(spec), AdmmConfig(spec.name, **spec.admm.model_dump()), network, run_dir,
-                            iterations, NetworkOverrides(batch_timeout_ms=batch_timeout_ms))
+        outcome = run_on_chain(scenario_of(spec), AdmmConfig(spec.name, **spec.admm.model_dump()), network,
+                               run_dir, iterations, NetworkOverrides(batch_timeout_ms=batch_timeout_ms), keep=keep)
     except (SpecError, OpfExtraMissing) as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
+    rows = outcome.rows
+    if outcome.settlement is not None:
+        (run_dir / "bill.json").write_text(json.dumps(outcome.settlement, indent=2) + "\n")
     with (run_dir / "onchain.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -90,7 +113,8 @@ def onchain(spec_path: Path = typer.Argument(..., help="an OPF spec (deploy/expe
     later = rows[1:] or rows  # the first iteration includes compiling the agents' problems
     means = {key: sum(row[key] for row in later) / len(later) for key in PHASES}
     if as_json:
-        print_json({"folder": str(run_dir), "iterations": len(rows), "mean_seconds_after_the_first": means})
+        print_json({"folder": str(run_dir), "iterations": len(rows), "converged": rows[-1]["converged"],
+                    "billed": outcome.settlement is not None, "mean_seconds_after_the_first": means})
         return
     table = Table("phase", "mean seconds per iteration (after the first)")
     for key, value in means.items():
@@ -98,3 +122,38 @@ def onchain(spec_path: Path = typer.Argument(..., help="an OPF spec (deploy/expe
     console.print(table)
     console.print(f"{len(rows)} iterations; per iteration on the ledger (read + submit + close): "
                   f"{means['read_seconds'] + means['submit_seconds'] + means['close_seconds']:.3f} s; {run_dir}")
+    if outcome.settlement is not None:
+        console.print(f"converged and billed: {run_dir / 'bill.json'}")
+    if keep:
+        console.print(f"the network is still running: `gridledger opf verify {spec.name} --data-dir "
+                      f"{run_dir / 'network'}`")
+
+
+@opf_app.command("verify")
+def verify(run_id: str = typer.Argument(..., help="the run id (the spec's name)"),
+           data_dir: Path = typer.Option(Path(".gridledger"), "--data-dir", help="the running network's folder"),
+           as_json: bool = JsonOption) -> None:
+    """Recompute every aggregator step from the copies on the ledger, and the prices, schedule and bill."""
+
+    async def check() -> RunCheck:
+        gateway = await Gateway.connect_local(data_dir)
+        try:
+            return await verify_run(gateway.network().contract(CHAINCODE), run_id)
+        finally:
+            await gateway.close()
+
+    try:
+        result = asyncio.run(check())
+    except GridLedgerError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        print_json({"run": run_id, "iterations": result.iterations, "converged": result.converged,
+                    "billing": result.billing, "ok": result.ok, "problems": result.problems})
+    elif result.ok:
+        console.print(f"[green]run {run_id}: {result.iterations} iterations (converged: {result.converged}), "
+                      f"billing {result.billing}: verified[/green]")
+    else:
+        console.print(f"[red]run {run_id}: {escape('; '.join(result.problems))}[/red]")
+    if not result.ok:
+        raise typer.Exit(1)

@@ -5,93 +5,60 @@ the network's surplus, penalties go to the grid), and bad readings leave the led
 
 from __future__ import annotations
 
-import asyncio
 import copy
 
 import pytest
 
-from gridledger.chaincode.opf import OpfContract
-from gridledger.chaincode.token import TokenContract
-from gridledger.common.opf import AdmmConfig, Layout
-from gridledger.common.opf.billing import BillingConfig, account_of, bill, price_table, schedule_wh
-from gridledger.common.opf.codec import feeder_to_json, state_from_json
-from gridledger.lab.opf.agent import LocalSolver
+from gridledger.common.opf import AdmmConfig
+from gridledger.common.opf.billing import account_of, bill, price_table, schedule_wh
 from gridledger.lab.opf.central import solve_central
-from gridledger.lab.opf.ledger_run import bill_run, iterate
-from tests.dsm.inprocess import WorldContract
 from tests.market.world import World, identity
-from tests.opf.feeders import small_scenario
-
-SCENARIO = small_scenario(steps=4, seed=1)
-FEEDER = SCENARIO.feeder
-LAYOUT = Layout.of(FEEDER, SCENARIO.steps)
-CONFIG = AdmmConfig("y4", rho=100.0, eps_pri=1e-4, eps_dual=1e-2, max_iterations=400)
-BILLING = BillingConfig(penalty_per_mwh=3 * 10**8)
-OPERATOR = identity("operator", "admin")
-METERED = (1, 2, 3)  # bus 0 (the substation's generator) has no meter: billed its schedule
-
-
-def _agents(world: World, role: str) -> list[WorldContract]:
-    return [WorldContract(world, identity(f"{role}{bus}"), "opf") for bus in range(FEEDER.buses)]
-
-
-def _start(world: World, config: AdmmConfig) -> list[WorldContract]:
-    world.ok(OPERATOR, "opf", "create_run", config.to_dict(), feeder_to_json(FEEDER), SCENARIO.steps)
-    agents = _agents(world, "agent")
-    world.ok(OPERATOR, "opf", "register", config.run_id,
-             [{"bus": bus, "fingerprint": a.creator.fingerprint} for bus, a in enumerate(agents)])
-    return agents
+from tests.opf.inprocess import (
+    BILLING,
+    CONFIG,
+    FEEDER,
+    LAYOUT,
+    METERED,
+    OPERATOR,
+    SCENARIO,
+    agents_of,
+    opf_world,
+    start,
+)
 
 
-@pytest.fixture(scope="module")
-def ledger() -> dict:
-    """A converged run, billed with three meters reading their schedule +-5%."""
-    world = World({"opf": OpfContract(), "token": TokenContract()})
-    world.ok(OPERATOR, "token", "set_settler", "opf")
-    agents = _start(world, CONFIG)
-    solvers = [LocalSolver(SCENARIO, LAYOUT, bus, CONFIG.rho) for bus in range(FEEDER.buses)]
-    operator = WorldContract(world, OPERATOR, "opf")
-    rows = asyncio.run(iterate(operator, agents, solvers, CONFIG.run_id, CONFIG.max_iterations))
-    meters = {bus: m for bus, m in enumerate(_agents(world, "meter")) if bus in METERED}
-    settled = asyncio.run(bill_run(operator, meters, {bus: m.creator.fingerprint for bus, m in meters.items()},
-                                   CONFIG.run_id, BILLING, spread=0.05, seed=4))
-    return {"world": world, "rows": rows, "settled": settled, "meters": meters,
-            "billing": world.ok(OPERATOR, "opf", "get_billing", CONFIG.run_id),
-            "state": state_from_json(world.ok(OPERATOR, "opf", "get_state", CONFIG.run_id))}
-
-
-def test_prices_from_the_converged_state_are_the_centralised_duals(ledger: dict) -> None:
-    assert ledger["rows"][-1]["converged"] and ledger["billing"]["iteration"] == len(ledger["rows"])
+def test_prices_from_the_converged_state_are_the_centralised_duals(billed: dict) -> None:
+    assert billed["rows"][-1]["converged"] and billed["billing"]["iteration"] == len(billed["rows"])
     central = solve_central(SCENARIO)
     per_mwh = BILLING.tokens_per_unit
     for bus in range(FEEDER.buses):  # buses 0 and 1 from their child-flow duals, leaves 2 and 3 by marginal loss
         for t in range(SCENARIO.steps):
-            assert ledger["billing"]["prices"][bus][t] / per_mwh == pytest.approx(central.prices[bus][t], rel=5e-4)
+            assert billed["billing"]["prices"][bus][t] / per_mwh == pytest.approx(central.prices[bus][t], rel=5e-4)
     # the leaves' loss factor is what separates them from their parent, and the ledger sees it
-    assert all(ledger["billing"]["prices"][2][t] > ledger["billing"]["prices"][1][t] for t in range(SCENARIO.steps))
+    assert all(billed["billing"]["prices"][2][t] > billed["billing"]["prices"][1][t] for t in range(SCENARIO.steps))
     wh = FEEDER.base_mva * 1e6 * SCENARIO.dt_hours
     for bus in range(1, FEEDER.buses):
-        scheduled = sum(ledger["billing"]["schedule"][bus])
+        scheduled = sum(billed["billing"]["schedule"][bus])
         assert scheduled == pytest.approx(sum(central.withdrawal[bus]) * wh, rel=0.01)
     generated = sum(central.generation) * wh
-    assert -sum(ledger["billing"]["schedule"][0]) == pytest.approx(generated, rel=0.01)
+    assert -sum(billed["billing"]["schedule"][0]) == pytest.approx(generated, rel=0.01)
 
 
-def test_every_endorser_computes_the_same_bill_from_the_state(ledger: dict) -> None:
+def test_every_endorser_computes_the_same_bill_from_the_state(billed: dict) -> None:
     """The pure functions, run again here, give the chaincode's integers (and again, the same ones)."""
-    state = ledger["state"]
+    state = billed["state"]
     for _ in range(2):
-        assert [list(r) for r in price_table(FEEDER, LAYOUT, CONFIG, BILLING, state)] == ledger["billing"]["prices"]
-        assert [list(r) for r in schedule_wh(FEEDER, LAYOUT, state)] == ledger["billing"]["schedule"]
-    world = ledger["world"]
+        assert [list(r) for r in price_table(FEEDER, LAYOUT, CONFIG, BILLING, state)] == billed["billing"]["prices"]
+        assert [list(r) for r in schedule_wh(FEEDER, LAYOUT, state)] == billed["billing"]["schedule"]
+    world = billed["world"]
     readings = {bus: tuple(world.ok(OPERATOR, "opf", "get_reading", CONFIG.run_id, bus)) for bus in METERED}
-    again = bill(tuple(map(tuple, ledger["billing"]["prices"])), tuple(map(tuple, ledger["billing"]["schedule"])),
+    again = bill(tuple(map(tuple, billed["billing"]["prices"])), tuple(map(tuple, billed["billing"]["schedule"])),
                  readings, BILLING.penalty_per_mwh)
-    assert again.to_dict().items() <= ledger["settled"].items()
+    assert again.to_dict().items() <= billed["settled"].items()
 
 
-def test_payments_and_penalties_sum_as_the_paper_describes(ledger: dict) -> None:
-    settled, billing, world = ledger["settled"], ledger["billing"], ledger["world"]
+def test_payments_and_penalties_sum_as_the_paper_describes(billed: dict) -> None:
+    settled, billing, world = billed["settled"], billed["billing"], billed["world"]
     payments, penalties = settled["payments"], settled["penalties"]
     transfers = settled["transfers"]
     assert sum(transfers.values()) == 0
@@ -127,8 +94,8 @@ def _refused(world: World, creator, function: str, *args: object) -> str:
 def _converged_with_meter(world: World) -> None:
     """A run converged in one iteration (every copy agrees with the flat start; prices zero), billing open with a
     meter at bus 1."""
-    _start(world, CONFIG)
-    for bus, agent in enumerate(_agents(world, "agent")):
+    start(world, CONFIG)
+    for bus, agent in enumerate(agents_of(world, "agent")):
         target = world.ok(agent.creator, "opf", "target", CONFIG.run_id, bus)["target"]
         world.ok(agent.creator, "opf", "submit_copy", CONFIG.run_id, 1, bus, target)
     assert world.ok(OPERATOR, "opf", "close_iteration", CONFIG.run_id, 1)["converged"]
@@ -146,7 +113,7 @@ def _converged_with_meter(world: World) -> None:
     (4, [0, 0, 0, 0], "400 bus 4 is not a bus of the run's feeder (0..3)"),
 ])
 def test_bad_readings_are_refused_and_write_nothing(bus: int, reading: object, message: str) -> None:
-    world = World({"opf": OpfContract(), "token": TokenContract()})
+    world = opf_world()
     _converged_with_meter(world)
     meter = identity("meter1")
     assert _refused(world, meter, "submit_reading", CONFIG.run_id, bus, reading) == message
@@ -154,28 +121,28 @@ def test_bad_readings_are_refused_and_write_nothing(bus: int, reading: object, m
 
 def test_a_reading_at_the_bound_is_taken() -> None:
     """The bound of the refusal above is one step's 1000 pu at 10 MVA over 6 h, inclusive."""
-    world = World({"opf": OpfContract(), "token": TokenContract()})
+    world = opf_world()
     _converged_with_meter(world)
     assert world.ok(identity("meter1"), "opf", "submit_reading", CONFIG.run_id, 1, [0, 0, 0, -6 * 10**10]) == {
         "bus": 1, "deviation_wh": 6 * 10**10}
 
 
-def test_unregistered_late_and_early_calls_are_refused(ledger: dict) -> None:
-    world = ledger["world"]
-    schedule = ledger["billing"]["schedule"][0]
+def test_unregistered_late_and_early_calls_are_refused(billed: dict) -> None:
+    world = billed["world"]
+    schedule = billed["billing"]["schedule"][0]
     agent = identity("agent0")
     assert _refused(world, agent, "submit_reading", CONFIG.run_id, 0, schedule) == (
         "403 the submitter is not the meter registered at bus 0 of run 'y4'")
-    assert _refused(world, ledger["meters"][1].creator, "submit_reading", CONFIG.run_id, 2, schedule) == (
+    assert _refused(world, billed["meters"][1].creator, "submit_reading", CONFIG.run_id, 2, schedule) == (
         "403 the submitter is not the meter registered at bus 2 of run 'y4'")
-    assert _refused(world, ledger["meters"][1].creator, "submit_reading", CONFIG.run_id, 1, schedule) == (
+    assert _refused(world, billed["meters"][1].creator, "submit_reading", CONFIG.run_id, 1, schedule) == (
         "409 billing of run 'y4' is settled: bus 1's reading is late")
     assert _refused(world, OPERATOR, "settle", CONFIG.run_id) == "409 billing of run 'y4' is already settled"
     assert _refused(world, OPERATOR, "open_billing", CONFIG.run_id, {}, []).startswith("409 billing of run 'y4' is")
     assert _refused(world, agent, "settle", CONFIG.run_id).startswith("403 only an admin of Org1MSP")
     # a run that has not converged has no schedule to bill
     early = AdmmConfig("early", rho=100.0, eps_pri=1e-4, eps_dual=1e-2)
-    _start(world, early)
+    start(world, early)
     assert _refused(world, OPERATOR, "open_billing", "early", {}, []) == (
         "400 the run has not converged (iteration 0): there is no schedule to bill")
     assert _refused(world, OPERATOR, "open_billing", "early", {"penalty_per_mwh": -1}, []).startswith(

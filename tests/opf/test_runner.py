@@ -39,6 +39,12 @@ def test_experiment_run_dispatches_opf_specs_and_writes_the_run_folder(tmp_path:
     buses = list(csv.DictReader((folder / "buses.csv").open()))
     assert len(buses) == 33 and buses[0]["voltage_pu"] == "1.000000"
     assert 0.9 <= min(float(row["voltage_pu"]) for row in buses) < 1.0
+    assert json.loads(result.output)["report"] == str(tmp_path / "out" / "opf-report.html")
+    page = (tmp_path / "out" / "opf-report.html").read_text()
+    assert page.count('class="figure"') == 7 and "opf-33bus-quick: case33bw, 1 steps" in page
+    again = CliRunner().invoke(app, ["experiment", "report", str(folder), "--out", str(tmp_path / "again"), "--json"])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again" / "opf-report.html").read_text().count('class="figure"') == 7
 
 
 def test_a_bad_spec_is_refused_naming_the_field(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from gridledger.chaincode import ChaincodeStub, Contract, query, transaction
 from gridledger.chaincode.codec import encode_value
-from gridledger.chaincode.errors import bad_request, conflict, forbidden
+from gridledger.chaincode.errors import bad_request, conflict
 from gridledger.common.opf import AdmmConfig, Layout
 from gridledger.common.opf.billing import (
     BillingConfig,
@@ -25,7 +25,7 @@ from gridledger.common.opf.billing import (
 )
 from gridledger.common.opf.codec import feeder_from_json, state_from_json
 
-from .records import bus_certificates, key, operator_run, stored
+from .records import bus_certificates, bus_submission, key, operator_run, stored
 
 SETTLEMENT_SLOT = 0  # one settlement per run: the day's bill
 
@@ -67,14 +67,8 @@ class BillingContract(Contract):
     def submit_reading(self, stub: ChaincodeStub, run_id: str, bus: int, reading_json: list) -> dict:
         """A bus's meter reports the Wh the bus withdrew in each step (negative: injected). Returns its deviation
         from the schedule."""
-        run = stored(stub.get_state(key("run", run_id)), f"run {run_id!r}")
-        feeder = feeder_from_json(run["feeder"])
-        if isinstance(bus, bool) or not isinstance(bus, int) or not 0 <= bus < feeder.buses:
-            raise bad_request(f"bus {bus!r} is not a bus of the run's feeder (0..{feeder.buses - 1})")
-        billing_raw, meter, earlier = stub.get_states([key("billing", run_id), key("meter", run_id, bus),
-                                                       key("reading", run_id, bus)])
-        if meter is None or meter.decode() != stub.creator.fingerprint:
-            raise forbidden(f"the submitter is not the meter registered at bus {bus} of run {run_id!r}")
+        run, feeder, (billing_raw, earlier) = bus_submission(stub, run_id, bus, "meter", [
+            key("billing", run_id), key("reading", run_id, bus)])
         record = stored(billing_raw, f"billing of run {run_id!r}")
         if record["settled"]:
             raise conflict(f"billing of run {run_id!r} is settled: bus {bus}'s reading is late")

@@ -25,7 +25,7 @@ from gridledger.common.opf import (
 )
 from gridledger.common.opf.codec import feeder_from_json, feeder_to_json, state_from_json, state_to_json
 
-from .records import ADMIN, bus_certificates, key, operator_run, stored
+from .records import ADMIN, bus_certificates, bus_submission, key, operator_run, require_bus, stored
 
 MAX_STEPS = 96
 
@@ -74,14 +74,8 @@ class AggregatorContract(Contract):
     @transaction
     def submit_copy(self, stub: ChaincodeStub, run_id: str, iteration: int, bus: int, copy_json: list) -> int:
         """A bus's agent hands in its local copy x~_i for the open iteration. Returns the iteration."""
-        run = stored(stub.get_state(key("run", run_id)), f"run {run_id!r}")
-        feeder = feeder_from_json(run["feeder"])
-        if isinstance(bus, bool) or not isinstance(bus, int) or not 0 <= bus < feeder.buses:
-            raise bad_request(f"bus {bus!r} is not a bus of the run's feeder (0..{feeder.buses - 1})")
-        head_raw, agent, earlier = stub.get_states([key("head", run_id), key("agent", run_id, bus),
-                                                    key("copy", run_id, iteration, bus)])
-        if agent is None or agent.decode() != stub.creator.fingerprint:
-            raise forbidden(f"the submitter is not the agent registered at bus {bus} of run {run_id!r}")
+        run, feeder, (head_raw, earlier) = bus_submission(stub, run_id, bus, "agent", [
+            key("head", run_id), key("copy", run_id, iteration, bus)])
         head = stored(head_raw, "state")
         if head["converged"]:
             raise conflict(f"run {run_id!r} converged at iteration {head['iteration']}")
@@ -124,8 +118,7 @@ class AggregatorContract(Contract):
         """What bus `bus` solves against next: the open iteration and z~ - u in fixed point."""
         run = stored(stub.get_state(key("run", run_id)), f"run {run_id!r}")
         feeder = feeder_from_json(run["feeder"])
-        if isinstance(bus, bool) or not isinstance(bus, int) or not 0 <= bus < feeder.buses:
-            raise bad_request(f"bus {bus!r} is not a bus of the run's feeder (0..{feeder.buses - 1})")
+        require_bus(bus, feeder.buses)
         state = state_from_json(stored(stub.get_state(key("state", run_id)), "state"))
         return {"iteration": state.iteration + 1, "converged": state.converged,
                 "target": list(state.target(Layout.of(feeder, run["steps"]), bus))}
