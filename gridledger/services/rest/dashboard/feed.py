@@ -1,10 +1,11 @@
-"""The dashboard's live state, kept by the REST service: it follows the org peer's filtered block events (heights,
-throughput, validation codes, the market's phase events), reads every node's operations endpoint once a second
-(health, consensus, stage latencies), and hands each browser the latest snapshot over server-sent events.
+"""The dashboard's live state, kept by the REST service: it follows the org peer's committed blocks (heights,
+throughput, validation codes, the market's phase events, DSM days and OPF iterations; blocks.py, energy.py), reads
+every node's operations endpoint once a second (health, consensus, stage latencies), and hands each browser the
+latest snapshot over server-sent events.
 
 One feed per REST service, however many browsers watch: subscribers get only the newest snapshot (a slow browser
 skips states instead of queueing them). Windows are bounded (WINDOW_S), so a feed left running for days stays small.
-Validation codes and slots cover the whole chain: the feed reads it from block 0 when it starts.
+Validation codes, slots, days and runs cover the whole chain: the feed reads it from block 0 when it starts.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from dataclasses import dataclass
 import httpx
 
 from gridledger.sdk import errors
-from gridledger.sdk.events import BlockEvent, code_name
 from gridledger.services.rest.backend import RestBackend
+from gridledger.services.rest.dashboard import energy
+from gridledger.services.rest.dashboard.blocks import CommittedBlock, decode_block
 from gridledger.services.rest.dashboard.nodes import NodeReading, read_node, stage_means
 
 log = logging.getLogger("gridledger.rest.dashboard")
@@ -58,7 +60,11 @@ class DashboardFeed:
         self._latency: collections.deque[tuple[float, dict[str, float]]] = collections.deque()
         self._leaders: collections.deque[tuple[float, str]] = collections.deque()
         self._slots: dict[tuple[str, int], dict] = {}
-        self._unread: dict[tuple[str, int], None] = {}  # slots named in history, read when it is through
+        self._days: dict[tuple[str, int], dict] = {}
+        self._methods: dict[str, str | None] = {}  # each neighbourhood's DSM method, read once
+        self._runs = energy.OpfRuns()
+        # Slots and days named in history, read once it is through: ("slot", market, n) or ("day", nb, n).
+        self._unread: dict[tuple[str, str, int], None] = {}
         self._subscribers: set[asyncio.Queue[str]] = set()
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -108,6 +114,8 @@ class DashboardFeed:
             "latency": [[at, means] for at, means in self._latency],
             "consensus": {"type": self._consensus, "leader_changes": [[at, who] for at, who in self._leaders]},
             "slots": sorted(self._slots.values(), key=lambda s: (s["market_id"], s["slot"]))[-SLOTS_SHOWN:],
+            "dsm_days": [self._days[key] for key in sorted(self._days)],
+            "opf_runs": self._runs.views(),
         }
 
     def _height(self) -> int:
@@ -139,20 +147,24 @@ class DashboardFeed:
 
     async def _follow_blocks(self) -> None:
         """Every block from the chain's start: the blocks committed before the feed started are history, counted
-        for the validation codes and the slots but not for throughput (they did not arrive now), and their slots
-        are read once, when the history is through, so a long chain costs one read per slot shown."""
+        for the validation codes, slots, days and runs but not for throughput (they did not arrive now), and their
+        slots and days are read once, when the history is through, so a long chain costs one read per row shown."""
         while True:
             try:
                 history = await self._history_height()
-                async for event in self._backend.network.block_events(start=self.height):
-                    self._block(event, live=event.number >= history)
-                    phases = self._phases(event)
-                    if event.number + 1 >= history:
-                        for market_id, slot in [*list(self._unread)[-SLOTS_SHOWN:], *phases]:
-                            await self._read_slot(market_id, slot)
+                async for raw in self._backend.network.blocks(start=self.height):
+                    block = decode_block(raw)
+                    self._block(block, live=block.number >= history)
+                    if self._runs.add(block):
+                        self._changed.set()
+                    reads = [*(("slot", *key) for key in self._phases(block)),
+                             *(("day", *key) for key in energy.touched_days(block))]
+                    if block.number + 1 >= history:
+                        for read in [*self._backlog(), *reads]:
+                            await self._read(read)
                         self._unread.clear()
                     else:
-                        self._unread.update(dict.fromkeys(phases))
+                        self._unread.update(dict.fromkeys(reads))
             except Exception as exc:  # the peer restarting, unreachable, ...: the dashboard waits and follows again
                 log.info("dashboard: block events from %s interrupted: %s", self._backend.peer_name, exc)
             await asyncio.sleep(RETRY_S)
@@ -165,21 +177,31 @@ class DashboardFeed:
         except errors.PermissionDenied:  # the service identity is not an org admin: every block counts as live
             return 0
 
-    def _block(self, event: BlockEvent, live: bool) -> None:
+    def _block(self, block: CommittedBlock, live: bool) -> None:
         now = time.time()
-        codes = [code_name(tx.code) for tx in event.transactions]
+        codes = [tx.code for tx in block.transactions]
         self._codes.update(codes)
         if live:
-            self._blocks.append(_Block(now, event.number, len(codes), codes.count("VALID")))
-        self.height = max(self.height, event.number + 1)
+            self._blocks.append(_Block(now, block.number, len(codes), codes.count("VALID")))
+        self.height = max(self.height, block.number + 1)
         self._trim(now)
         self._changed.set()
 
+    def _backlog(self) -> list[tuple[str, str, int]]:
+        """What history named, the last SLOTS_SHOWN slots and the last DAYS_SHOWN days (older rows are never shown)."""
+        named = list(self._unread)
+        return [*[r for r in named if r[0] == "slot"][-SLOTS_SHOWN:],
+                *[r for r in named if r[0] == "day"][-energy.DAYS_SHOWN:]]
+
+    async def _read(self, read: tuple[str, str, int]) -> None:
+        kind, name, number = read
+        await (self._read_slot(name, number) if kind == "slot" else self._read_day(name, number))
+
     @staticmethod
-    def _phases(event: BlockEvent) -> list[tuple[str, int]]:
+    def _phases(block: CommittedBlock) -> list[tuple[str, int]]:
         """The (market, slot) of each of the market chaincode's phase events in a block."""
         found = []
-        for transaction in event.transactions:
+        for transaction in block.transactions:
             for chaincode_event in transaction.events:
                 if chaincode_event.chaincode == MARKET_CHAINCODE and chaincode_event.name == "phase":
                     phase = json.loads(chaincode_event.payload)
@@ -205,6 +227,25 @@ class DashboardFeed:
         self._slots[(market_id, slot)] = view
         while len(self._slots) > SLOTS_SHOWN:
             del self._slots[min(self._slots)]
+        self._changed.set()
+
+    # ----- demand-side management -----
+
+    async def _read_day(self, nb: str, day: int) -> None:
+        """The day's phase, iteration and aggregate (energy.day_view); the neighbourhood's method the first time."""
+        contract = self._backend.network.contract(energy.DSM_CHAINCODE)
+        try:
+            if nb not in self._methods:
+                neighbourhood = json.loads(await contract.evaluate("get_neighbourhood", nb))
+                self._methods[nb] = neighbourhood["config"]["method"]
+            record = json.loads(await contract.evaluate("get_day", nb, str(day)))
+            view = energy.day_view(nb, record, self._methods[nb])
+        except (errors.GridLedgerError, ValueError, KeyError, TypeError) as exc:
+            log.info("dashboard: cannot read day %s of neighbourhood %s: %s", day, nb, exc)
+            return
+        self._days[(nb, day)] = view
+        while len(self._days) > energy.DAYS_SHOWN:
+            del self._days[min(self._days)]
         self._changed.set()
 
     async def _refresh_open_slots(self) -> None:

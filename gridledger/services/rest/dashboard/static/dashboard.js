@@ -83,6 +83,39 @@ function drawSlots(state) {
   document.getElementById("no-slots").hidden = state.slots.length > 0;
 }
 
+function residual(value) {
+  return value === null || value === undefined ? "" : value.toExponential(2);
+}
+
+function change(before, now) {
+  return before === null ? "" : `${before} → ${now}`;
+}
+
+function drawDays(state) {
+  fillTable("days", state.dsm_days.slice().reverse().map((d) => [
+    d.neighbourhood, d.day, d.method, d.status, d.iteration, `${d.planners}/${d.houses}`,
+    change(d.peak_before_w, d.peak_w), change(d.norm_before, d.norm),
+  ]));
+  document.getElementById("no-days").hidden = state.dsm_days.length > 0;
+}
+
+function drawRuns(state) {
+  const runs = state.opf_runs;
+  const traces = runs.flatMap((r) => ["primal", "dual"].map((kind, i) => ({
+    x: r.iterations.map((p) => p[0]), y: r.iterations.map((p) => p[i + 1]), name: `${r.run_id} ${kind}`,
+    type: "scatter", mode: "lines",
+  })));
+  const last = Math.max(1, ...runs.map((r) => r.iteration));  // whole iterations on the axis, at most 10 ticks
+  Plotly.react("chart-opf", traces, { ...LAYOUT,
+    xaxis: { title: "iteration", tickformat: "d", nticks: Math.min(last, 10) },
+    yaxis: { type: "log", exponentformat: "e" } }, CONFIG);
+  fillTable("runs", runs.slice().reverse().map((r) => [
+    r.run_id, r.iteration, residual(r.primal), residual(r.dual),
+    r.eps_pri === null ? "" : `${r.eps_pri} / ${r.eps_dual}`, r.converged ? ["yes", "up"] : "no",
+  ]));
+  document.getElementById("no-runs").hidden = runs.length > 0;
+}
+
 function draw(state) {
   document.getElementById("where").textContent = `${state.org} · ${state.peer} · channel ${state.channel}`;
   document.getElementById("height").textContent = state.height;
@@ -91,6 +124,8 @@ function draw(state) {
   drawNodes(state);
   drawCodes(state);
   drawSlots(state);
+  drawDays(state);
+  drawRuns(state);
 }
 
 const stream = new EventSource("/dashboard/events");
