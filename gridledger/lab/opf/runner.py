@@ -17,13 +17,15 @@ from gridledger.common.opf import AdmmConfig, Generator, Penetration, Scenario, 
 from gridledger.common.opf.layout import Layout, V
 from gridledger.lab.opf.central import Solution, solve_central
 from gridledger.lab.opf.distributed import Iteration, Run, run_admm
-from gridledger.lab.opf.feeders import case33bw
+from gridledger.lab.opf.feeders import case33bw, simbench_lv
 from gridledger.lab.opf.profiles import day_shapes
 from gridledger.lab.opf.spec import OpfSpec
 
+FEEDERS = {"case33bw": case33bw, "simbench-lv": simbench_lv}  # spec.feeder: the reader in lab/opf/feeders.py
+
 
 def scenario_of(spec: OpfSpec) -> Scenario:
-    feeder = case33bw()
+    feeder = FEEDERS[spec.feeder]()
     g = spec.generator
     generator = Generator(g.a, g.b, g.c, 0.0, g.pmax_mw / feeder.base_mva)
     load, pv = day_shapes(spec.day, spec.steps)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from gridledger.lab.experiment.spec import SpecError, StrictSpec, read_spec_mapping, validate_spec
 
-FEEDERS = ("case33bw",)
+FEEDERS = ("case33bw", "simbench-lv")
 
 
 class GeneratorSpec(StrictSpec):
