@@ -16,6 +16,7 @@ from rich.table import Table
 
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.common.opf import AdmmConfig
+from gridledger.common.opf.billing import BillingConfig
 from gridledger.lab.experiment.spec import NetworkOverrides, SpecError
 from gridledger.lab.opf.distributed import Iteration
 from gridledger.lab.opf.ledger_run import PHASES
@@ -99,7 +100,8 @@ def onchain(spec_path: Path = typer.Argument(..., help="an OPF spec (deploy/expe
         spec = load_opf_spec(spec_path, quick)
         run_dir = out / f"{spec.name}-onchain"
         outcome = run_on_chain(scenario_of(spec), AdmmConfig(spec.name, **spec.admm.model_dump()), network,
-                               run_dir, iterations, NetworkOverrides(batch_timeout_ms=batch_timeout_ms), keep=keep)
+                               run_dir, iterations, NetworkOverrides(batch_timeout_ms=batch_timeout_ms),
+                               BillingConfig(generator_a=spec.generator.a, generator_b=spec.generator.b), keep=keep)
     except (SpecError, OpfExtraMissing) as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None

@@ -48,7 +48,7 @@ def test_every_endorser_computes_the_same_bill_from_the_state(billed: dict) -> N
     """The pure functions, run again here, give the chaincode's integers (and again, the same ones)."""
     state = billed["state"]
     for _ in range(2):
-        assert [list(r) for r in price_table(FEEDER, LAYOUT, CONFIG, BILLING, state)] == billed["billing"]["prices"]
+        assert [list(r) for r in price_table(FEEDER, LAYOUT, BILLING, state)] == billed["billing"]["prices"]
         assert [list(r) for r in schedule_wh(FEEDER, LAYOUT, state)] == billed["billing"]["schedule"]
     world = billed["world"]
     readings = {bus: tuple(world.ok(OPERATOR, "opf", "get_reading", CONFIG.run_id, bus)) for bus in METERED}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from gridledger.chaincode import ChaincodeStub, Contract, query, transaction
 from gridledger.chaincode.codec import encode_value
 from gridledger.chaincode.errors import bad_request, conflict
-from gridledger.common.opf import AdmmConfig, Layout
+from gridledger.common.opf import Layout
 from gridledger.common.opf.billing import (
     BillingConfig,
     BillingError,
@@ -50,7 +50,7 @@ class BillingContract(Contract):
             config = BillingConfig.from_dict(billing_json)
             accounts = [account_of(run_id, bus) for bus in range(feeder.buses)]
             state = state_from_json(stored(state_raw, f"state of run {run_id!r}"))
-            prices = price_table(feeder, layout, AdmmConfig.from_dict(run["config"]), config, state)
+            prices = price_table(feeder, layout, config, state)
             schedule = schedule_wh(feeder, layout, state)
         except (BillingError, TypeError) as exc:
             raise bad_request(str(exc)) from None

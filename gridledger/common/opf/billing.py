@@ -1,15 +1,18 @@
 """Billing at nodal prices (the paper's contract S2), in exact arithmetic from the aggregator's converged state.
 
 The ledger cannot see the agents' private duals, so everything billed is read off the state the aggregator
-contract already holds, and every endorser and `opf verify` compute the same integers:
+contract already holds and the generator's public cost, and every endorser and `opf verify` compute the same
+integers:
 
-- Nodal price of a bus with children: in its local problem (15) the copy of a child's flow P_k appears only in the
-  bus's real-power balance, so at the solver's optimum rho (x~ - z~ + u) of that copy is minus the balance's dual.
-  After the step that is rho (u^(k+1) + z^(k+1) - z^k); the change of z is what eps_dual bounds, so the price is
-  taken as -rho u over the bus's child-flow copies (their mean, one per step).
-- Nodal price of a leaf (no children): its parent's price times dP_j/dw_j, the marginal loss of its line from the
-  relaxed current l_j = (P_j^2 + Q_j^2) / v_parent (the cone (2) is tight at the optimum):
-  1 + 2 r P / (v_parent - 2 (r P + x Q)). Exact while the leaf's own voltage limit does not bind (docs/opf.md).
+- Nodal price at the substation: the generator's marginal cost 2 a s + b at its consensus supply s = sum_k P_k of
+  the substation's lines (the paper: the DLMPs "can be easily calculated from the net load supplied by the central
+  generator"; the substation bus carries no load on the feeders read here).
+- Nodal price of any other bus j: its parent's price times dP_j/dw_j, the marginal loss of its line with the tight
+  cone l_j = (P_j^2 + Q_j^2) / v_parent: 1 + 2 r P / (v_parent - 2 (r P + x Q)). Exact while no voltage or line
+  limit binds and the generator is inside its bounds (a congestion term the ledger cannot see is then missing).
+  The duals the consensus holds (rho u of a parent's copy of a child's flow is minus the parent's balance dual)
+  would need no cost data, but they converge only to eps_dual: on the SimBench LV feeder they were 29% off the
+  centralised duals at the paper's tolerances, these 0.4% (docs/opf.md).
 - Scheduled withdrawal of bus j: its real-power balance (1a) over the consensus flows, P_j - sum_k P_k - r_j l_j;
   at the substation -sum_k P_k (load minus generation: the generator is paid through a negative withdrawal).
 
@@ -27,7 +30,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 from gridledger.common.opf.aggregator import MAX_MAGNITUDE, AdmmState
-from gridledger.common.opf.config import SCALE, AdmmConfig
+from gridledger.common.opf.config import SCALE
 from gridledger.common.opf.feeder import Feeder
 from gridledger.common.opf.layout import Layout, P, Q, V
 
@@ -44,15 +47,22 @@ class BillingError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class BillingConfig:
-    """tokens_per_unit: token units (the token chaincode's micro-cents) per unit of the generator cost's money
-    (10^8: the cost is in dollars); penalty_per_mwh: token units per MWh a meter deviates from the schedule."""
+    """generator_a, generator_b: the substation generator's public cost a s^2 + b s (money per MW^2 h, per MWh);
+    tokens_per_unit: token units (the token chaincode's micro-cents) per unit of that money (10^8: dollars);
+    penalty_per_mwh: token units per MWh a meter deviates from the schedule."""
 
+    generator_a: float = 0.05
+    generator_b: float = 0.5
     token_chaincode: str = "token"
     tokens_per_unit: int = 10**8
     penalty_per_mwh: int = 10**9
     grid_account: str = "grid"
 
     def __post_init__(self) -> None:
+        for name in ("generator_a", "generator_b"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+                raise BillingError(f"{name} must be a finite number >= 0, got {value!r}")
         if not isinstance(self.token_chaincode, str) or not CHAINCODE.match(self.token_chaincode):
             raise BillingError(f"token_chaincode {self.token_chaincode!r} is not a chaincode name")
         if not isinstance(self.grid_account, str) or not ACCOUNT.match(self.grid_account):
@@ -94,36 +104,31 @@ def _converged(state: AdmmState) -> None:
         raise BillingError(f"the run has not converged (iteration {state.iteration}): there is no schedule to bill")
 
 
-def marginal_prices(feeder: Feeder, layout: Layout, config: AdmmConfig, state: AdmmState) -> list[list[Fraction]]:
-    """[bus][step]: the nodal price in money per per-unit of the step's power, exact (see the module docstring)."""
+def marginal_prices(feeder: Feeder, layout: Layout, billing: BillingConfig,
+                    state: AdmmState) -> list[list[Fraction]]:
+    """[bus][step]: the nodal price in money per MWh, exact (see the module docstring)."""
     _converged(state)
-    rho, steps = Fraction(config.rho), layout.steps
+    a, b, base = Fraction(billing.generator_a), Fraction(billing.generator_b), Fraction(feeder.base_mva)
     prices: list[list[Fraction]] = [[] for _ in range(feeder.buses)]
-    for bus in feeder.depth_order():
-        children = feeder.children(bus)
-        if children:
-            positions = [layout.block_of(bus, (P, k)) * steps for k in children]
-            duals = state.duals[bus]
-            prices[bus] = [-rho * Fraction(sum(duals[p + t] for p in positions), len(children) * SCALE)
-                           for t in range(steps)]
-            continue
+    for t in range(layout.steps):
+        supply = sum((_global(state, layout, (P, k), t) for k in feeder.children(0)), Fraction(0)) * base
+        prices[0].append(2 * a * supply + b)
+    for bus in feeder.depth_order()[1:]:
         parent, r, x = feeder.parent[bus], Fraction(feeder.r[bus]), Fraction(feeder.x[bus])
-        for t in range(steps):
+        for t in range(layout.steps):
             flow, reactive = _global(state, layout, (P, bus), t), _global(state, layout, (Q, bus), t)
-            v_up = _global(state, layout, (V, parent), t)
-            room = v_up - 2 * (r * flow + x * reactive)
+            room = _global(state, layout, (V, parent), t) - 2 * (r * flow + x * reactive)
             if room <= 0:
                 raise BillingError(f"line {bus} carries more than its parent's voltage allows at step {t}")
             prices[bus].append(prices[parent][t] * (1 + 2 * r * flow / room))
     return prices
 
 
-def price_table(feeder: Feeder, layout: Layout, config: AdmmConfig, billing: BillingConfig,
+def price_table(feeder: Feeder, layout: Layout, billing: BillingConfig,
                 state: AdmmState) -> tuple[tuple[int, ...], ...]:
     """[bus][step]: nodal prices in token units per MWh."""
-    per_mwh = Fraction(billing.tokens_per_unit) / (_step_hours(layout) * Fraction(feeder.base_mva))
-    return tuple(tuple(round(price * per_mwh) for price in row)
-                 for row in marginal_prices(feeder, layout, config, state))
+    return tuple(tuple(round(price * billing.tokens_per_unit) for price in row)
+                 for row in marginal_prices(feeder, layout, billing, state))
 
 
 def schedule_wh(feeder: Feeder, layout: Layout, state: AdmmState) -> tuple[tuple[int, ...], ...]:

@@ -77,11 +77,11 @@ async def verify_run(reader: Reader, run_id: str) -> RunCheck:
     if state_to_json(state) != stored:
         check.problems.append("the ledger's state is not the one the steps over its copies give")
         return check
-    await _verify_billing(reader, check, feeder, layout, config, state)
+    await _verify_billing(reader, check, feeder, layout, state)
     return check
 
 
-async def _verify_billing(reader: Reader, check: RunCheck, feeder: Feeder, layout: Layout, config: AdmmConfig,
+async def _verify_billing(reader: Reader, check: RunCheck, feeder: Feeder, layout: Layout,
                           state: AdmmState) -> None:
     billing = await _read(reader, "get_billing", check.run_id)
     if billing is None:
@@ -89,7 +89,7 @@ async def _verify_billing(reader: Reader, check: RunCheck, feeder: Feeder, layou
     check.billing = "settled" if billing["settled"] else "open"
     terms = BillingConfig.from_dict(billing["config"])
     try:
-        prices, schedule = price_table(feeder, layout, config, terms, state), schedule_wh(feeder, layout, state)
+        prices, schedule = price_table(feeder, layout, terms, state), schedule_wh(feeder, layout, state)
     except BillingError as exc:
         check.problems.append(f"billing is open but cannot be recomputed: {exc}")
         return
