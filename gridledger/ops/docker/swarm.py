@@ -212,7 +212,9 @@ class SwarmNetwork:
         deadline = time.monotonic() + timeout
         with _errors(f"cannot remove stack {self.stack}"):
             client = engine.client()
-            while client.containers.list(all=True, filters=label) or client.networks.list(filters=label):
+            # sparse: no inspection of each container, which may be gone between listing and inspecting
+            while client.containers.list(all=True, sparse=True, filters=label) \
+                    or client.networks.list(filters=label):
                 if time.monotonic() > deadline:
                     raise DockerError(f"stack {self.stack}: containers or network still there {timeout:.0f}s "
                                       "after `docker stack rm`")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gridledger.ops.docker import render as compose
 from gridledger.ops.docker.material import Layout, prepare
+from gridledger.ops.docker.render import render as render_compose
 from gridledger.ops.netconfig import load_network
 from gridledger.ops.render import k8s, swarm
 from gridledger.ops.render.model import DEFAULT_IMAGE, MountedFile, Service
@@ -39,7 +39,7 @@ def render_to(network_file: Path, target: str, out_dir: Path, data_dir: Path,
     network = load_network(network_file)
     material = os.path.relpath(layout.nodes_dir, out_dir.resolve()).replace(os.sep, "/")
     if target == "compose":
-        path, text = out_dir / COMPOSE_FILE, compose.render(network, material, str(network_file))
+        path, text = out_dir / COMPOSE_FILE, render_compose(network, material, str(network_file))
     else:
         path, text = out_dir / STACK_FILE, swarm.render(network, material, str(network_file))
     path.write_text(text)
