@@ -164,9 +164,9 @@ def render(network: Path = typer.Option(..., "--network", help="network definiti
            out: Path = typer.Option(..., "--out", help="folder to write into"),
            data_dir: Path = DataDir,
            image: str = typer.Option("gridledger:latest", "--image", help="k8s: the image the pods run")) -> None:
-    """Write the network for Compose (docker-compose.yml), Docker Swarm (stack.yml) or Kubernetes (manifests,
-    `kubectl apply -f DIR`). Compose and swarm name the node folders of --data-dir; k8s carries the files, so it
-    prepares --data-dir first and writes the Secrets' file 0600."""
+    """Write the network for Compose (docker-compose.yml), Docker Swarm (stack.yml, `docker stack deploy -c`) or
+    Kubernetes (manifests, `kubectl apply -f DIR`). Compose and swarm name the node folders of --data-dir; swarm
+    and k8s prepare them first (k8s carries the files themselves and writes the Secrets' file 0600)."""
     read_network(network)
     try:
         written = render_to(network, target, out, data_dir, image)

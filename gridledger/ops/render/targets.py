@@ -2,14 +2,16 @@
 orchestrator into a folder.
 
     compose  DIR/docker-compose.yml   bind-mounts the node folders of --data-dir (prepare them with `make up`'s
-                                      prepare step or `network up --docker`)
-    swarm    DIR/stack.yml            names the same node folders' files as configs and secrets
+                                      prepare step or `network up --docker`); renders from the definition alone,
+                                      as the committed docker-compose.yml is
+    swarm    DIR/stack.yml            names the same node folders' files as configs and secrets; the folders are
+                                      prepared here, so `docker stack deploy -c DIR/stack.yml` works at once
     k8s      DIR/*.yaml               carries the files themselves (Secrets, ConfigMaps), so the data folder is
-                                      prepared here (crypto, genesis block, node folders) and the files holding
-                                      Secrets are written 0600
+                                      prepared here too, and the files holding Secrets are written 0600
 
-Compose and swarm refer to the material by a path relative to DIR, so a rendering stays valid wherever the pair
-is moved together."""
+Preparing makes crypto material, the genesis block and the node folders where missing (material.prepare, which
+refuses a folder made for another network). Compose and swarm name the material by a path relative to DIR, so a
+rendering stays valid wherever the pair is moved together."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ def render_to(network_file: Path, target: str, out_dir: Path, data_dir: Path,
     layout = Layout(data_dir.resolve())
     if target == "k8s":
         return _write_manifests(network_file, out_dir, layout, image)
-    network = load_network(network_file)
+    network = load_network(network_file) if target == "compose" else prepare(network_file, layout.data_dir)[0]
     material = os.path.relpath(layout.nodes_dir, out_dir.resolve()).replace(os.sep, "/")
     if target == "compose":
         path, text = out_dir / COMPOSE_FILE, render_compose(network, material, str(network_file))
