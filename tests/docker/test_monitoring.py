@@ -172,6 +172,10 @@ def test_prometheus_in_the_profile_sees_every_node_up(monitored: tuple[Container
     assert {r["metric"]["node"] for r in heights} == {p.name for p in net.peers}
     assert all(float(r["value"][1]) >= 1 for r in heights), heights
 
+    # Starting the project again without the profile (make up twice) leaves the running Prometheus alone.
+    net.docker.project().up()
+    assert net.docker.project().containers()["prometheus"].status == "running"
+
     # `network status --json` lists the containers' REST services and their dashboards.
     status = CliRunner().invoke(app, ["network", "status", "--json", "--data-dir", str(net.data_dir)])
     assert status.exit_code == 0, status.output
