@@ -89,7 +89,7 @@ async def _run(net: ItNetwork) -> dict:
                 refusals |= await _bad_submitters(agents, iteration)
             summary, orgs = await _submit(operator, "close_iteration", "y4", iteration)
             endorsers.append(orgs)
-            on_peers = [await c.evaluate("opf", "get_state", "y4") for c in (operator, org2)]
+            on_peers = [await _state_at(c, iteration) for c in (operator, org2)]
             states.append((json.loads(summary), on_peers))
         late = await _refused(agents[0], "y4", ITERATIONS, 0, [0] * LAYOUT.copy_length(0))
         copies = {(i, b): await operator.evaluate("opf", "get_copy", "y4", str(i), str(b))
@@ -98,6 +98,17 @@ async def _run(net: ItNetwork) -> dict:
     finally:
         for client in (operator, org2, *agents):
             await client.close()
+
+
+async def _state_at(client: GatewayClient, iteration: int) -> bytes:
+    """The peer's state once it has committed the close of `iteration` (the submit waited for Org1's peer only;
+    Org2's may be a block behind)."""
+    for _ in range(100):
+        raw = await client.evaluate("opf", "get_state", "y4")
+        if json.loads(raw)["iteration"] >= iteration:
+            return raw
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{client.address} did not commit iteration {iteration} within 5 s")
 
 
 async def _refused(client: GatewayClient, *args: object) -> str:
