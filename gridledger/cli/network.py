@@ -97,7 +97,7 @@ def status(data_dir: Path = DataDir, as_json: bool = JsonOption,
     """Each node's role, address, pid, health and height."""
     rest: list[RestStatus] = []
     try:
-        if swarm:
+        if _swarm(data_dir, local, swarm):
             statuses = SwarmNetwork(data_dir, project).status()
         elif _docker(data_dir, local):
             containers = DockerNetwork(data_dir, project)
@@ -144,7 +144,7 @@ def down(data_dir: Path = DataDir,
     stack (services, configs, secrets, network) and waits until its containers are gone; --purge also removes
     this host's volumes of the stack."""
     try:
-        if swarm:
+        if _swarm(data_dir, local, swarm):
             SwarmNetwork(data_dir, project).down(purge=purge)
             console.print("stack removed" + (" with this host's volumes" if purge else "; volumes kept"))
             return
@@ -174,6 +174,14 @@ def render(network: Path = typer.Option(..., "--network", help="network definiti
         raise fail(exc) from None
     for path in written:
         console.print(str(path))
+
+
+def _swarm(data_dir: Path, local: bool | None, swarm: bool) -> bool:
+    """--swarm, or (no --local/--docker either) a data folder that records a stack and no compose project."""
+    if swarm or local is not None:
+        return swarm
+    layout = Layout(data_dir.resolve())
+    return SwarmNetwork(data_dir).record_file.exists() and not layout.project_file.exists()
 
 
 def _docker(data_dir: Path, local: bool | None) -> bool:

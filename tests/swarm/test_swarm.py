@@ -6,15 +6,20 @@ hash). The stack and its volumes are removed afterwards, also on failure."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from gridledger.cli.app import app
 from gridledger.ops.deploy import deploy
+from gridledger.ops.docker import DockerError
 from gridledger.ops.docker.swarm import SwarmNetwork
 from gridledger.ops.render.model import rest_service_name, rest_services
 from tests.docker.containers import REPO, ContainerNet, with_free_ports
@@ -54,6 +59,28 @@ def test_every_service_runs_one_healthy_task(stack: ContainerNet) -> None:
     tasks = swarm.tasks()
     assert set(tasks) == {s.name for s in statuses} | {rest_service_name(m) for m in stack.definition.peer_msp_ids}
     assert all(swarm.running_task(found) is not None for found in tasks.values())
+
+
+def test_status_finds_the_stack_from_the_data_folder(stack: ContainerNet) -> None:
+    """No --swarm needed: the data folder records a stack and no compose project."""
+    result = CliRunner().invoke(app, ["network", "status", "--json", "--data-dir", str(stack.data_dir)])
+    assert result.exit_code == 0, result.output
+    nodes = json.loads(result.output)["nodes"]
+    assert len(nodes) == len(stack.definition.all_nodes()) and all(n["healthy"] for n in nodes)
+
+
+def test_a_second_stack_on_the_same_ports_fails_fast(stack: ContainerNet, gridledger_image: str,
+                                                     tmp_path: Path) -> None:
+    """Host-mode ports taken by the first stack: the scheduler cannot place the second one, and `up` says so
+    within seconds instead of waiting out its timeout."""
+    other = SwarmNetwork(tmp_path / "data", stack=f"{stack.project}-again", image=gridledger_image)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DockerError, match="host-mode port already in use"):
+            other.up(stack.network_file, timeout=120)
+        assert time.monotonic() - started < 60
+    finally:
+        other.down(purge=True)
 
 
 def test_submit_from_the_host_and_through_rest(stack: ContainerNet) -> None:

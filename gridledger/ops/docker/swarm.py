@@ -34,6 +34,7 @@ from gridledger.ops.render.model import DEFAULT_IMAGE, node_services, services
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 STACK_FILE = "stack.yml"
 RECORD_FILE = "stack.json"
+UNPLACEABLE_S = 15.0  # a task pending this long with an error from the scheduler will not be placed by waiting
 
 
 def stack_name(network: NetworkDefinition) -> str:
@@ -124,7 +125,9 @@ class SwarmNetwork:
         text = swarm.render(network, os.path.relpath(layout.nodes_dir, layout.root), str(network_file))
         if not self.stack_file.exists() or self.stack_file.read_text() != text:
             self.stack_file.write_text(text)
-        record = {"stack": self._stack or stack_name(network), "stack_file": str(self.stack_file),
+        # A second `up` without --project keeps the stack the folder already runs.
+        previous = json.loads(self.record_file.read_text()).get("stack") if self.record_file.exists() else None
+        record = {"stack": self._stack or previous or stack_name(network), "stack_file": str(self.stack_file),
                   "network_file": str(network_file.resolve()), "image": self._image}
         self.record_file.write_text(json.dumps(record, indent=2) + "\n")
         return network
@@ -163,20 +166,37 @@ class SwarmNetwork:
         with an exit code)."""
         wanted = [s.name for s in services(self.definition())]
         deadline = time.monotonic() + timeout
+        unplaceable_since: dict[str, float] = {}
         while True:
             tasks = self.tasks()
             waiting = [name for name in wanted if self.running_task(tasks.get(name, [])) is None]
             if not waiting:
                 return self.status()
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            for name in waiting:
+                latest = tasks[name][0]["Status"] if tasks.get(name) else {}
+                if latest.get("State") == "pending" and latest.get("Err"):
+                    unplaceable_since.setdefault(name, now)
+                else:
+                    unplaceable_since.pop(name, None)
+            stuck = [name for name, since in unplaceable_since.items() if now - since > UNPLACEABLE_S]
+            if stuck:
+                raise DockerError(f"stack {self.stack}: no host can run {', '.join(stuck)}: "
+                                  f"{tasks[stuck[0]][0]['Status']['Err']} (another network on the same ports, or "
+                                  "a missing org label; `docker service ps --no-trunc` says more). The stack stays "
+                                  f"deployed: {self._remove_hint()}")
+            if now > deadline:
                 reasons = []
                 for name in waiting:
                     latest = tasks.get(name, [{}])[0] if tasks.get(name) else {}
                     status = latest.get("Status", {})
                     reasons.append(f"{name}: {status.get('State', 'no task')} {status.get('Err', '')}".strip())
                 raise DockerError(f"stack {self.stack}: service(s) not healthy after {timeout:.0f}s:\n  "
-                                  + "\n  ".join(reasons))
+                                  + "\n  ".join(reasons) + f"\n{self._remove_hint()}")
             time.sleep(0.5)
+
+    def _remove_hint(self) -> str:
+        return f"`gridledger network down --swarm --data-dir {self.layout.data_dir}` removes it"
 
     def container_id(self, name: str) -> str:
         """The container of service `name`'s running task (on this host)."""
