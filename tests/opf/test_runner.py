@@ -15,8 +15,8 @@ from gridledger.cli.app import app
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _tiny_spec(folder: Path) -> Path:
-    spec = yaml.safe_load((REPO / "deploy" / "experiments" / "opf-33bus.yaml").read_text())
+def _tiny_spec(folder: Path, name: str = "opf-33bus.yaml") -> Path:
+    spec = yaml.safe_load((REPO / "deploy" / "experiments" / name).read_text())
     spec["admm"]["max_iterations"] = 3
     spec["quick"]["steps"] = 1
     # one 24-hour step at the feeder's peak load leaves no voltage headroom for flexible loads on top of it
@@ -45,6 +45,15 @@ def test_experiment_run_dispatches_opf_specs_and_writes_the_run_folder(tmp_path:
     again = CliRunner().invoke(app, ["experiment", "report", str(folder), "--out", str(tmp_path / "again"), "--json"])
     assert again.exit_code == 0, again.output
     assert (tmp_path / "again" / "opf-report.html").read_text().count('class="figure"') == 7
+
+
+def test_the_simbench_lv_spec_runs_its_feeder(tmp_path: Path) -> None:
+    path = _tiny_spec(tmp_path, "opf-lv.yaml")
+    result = CliRunner().invoke(app, ["opf", "run", str(path), "--quick", "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    buses = list(csv.DictReader((tmp_path / "out" / "opf-lv-quick" / "buses.csv").open()))
+    assert len(buses) == 15 and buses[0]["voltage_pu"] == "1.025000"  # the 20 kV bus, SimBench's 1.025 pu
+    assert json.loads(result.output)["runs"]["opf-lv-quick"]["central_cost"] > 0
 
 
 def test_a_bad_spec_is_refused_naming_the_field(tmp_path: Path) -> None:
