@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gridledger.common import hashing
 from gridledger.ops.docker import engine
 from gridledger.ops.docker.engine import _engine_errors as _errors  # engine errors as DockerError
 from gridledger.ops.docker.material import DockerError, Layout, prepare
-from gridledger.ops.docker.project import HOST, _health
+from gridledger.ops.docker.project import HOST, _health, existing_volumes, volume_name
 from gridledger.ops.docker.render import IMAGE_VARIABLE
 from gridledger.ops.localnet import DEFAULT_DATA_DIR, NodeStatus, consensus_summary
 from gridledger.ops.netconfig import NetworkDefinition, load_network
@@ -125,10 +126,11 @@ class SwarmNetwork:
         text = swarm.render(network, os.path.relpath(layout.nodes_dir, layout.root), str(network_file))
         if not self.stack_file.exists() or self.stack_file.read_text() != text:
             self.stack_file.write_text(text)
-        # A second `up` without --project keeps the stack the folder already runs.
-        previous = json.loads(self.record_file.read_text()).get("stack") if self.record_file.exists() else None
-        record = {"stack": self._stack or previous or stack_name(network), "stack_file": str(self.stack_file),
-                  "network_file": str(network_file.resolve()), "image": self._image}
+        # A second `up` without --project keeps the stack the folder already runs, and its volumes' record.
+        before = json.loads(self.record_file.read_text()) if self.record_file.exists() else {}
+        record = {**before, "stack": self._stack or before.get("stack") or stack_name(network),
+                  "stack_file": str(self.stack_file), "network_file": str(network_file.resolve()),
+                  "image": self._image}
         self.record_file.write_text(json.dumps(record, indent=2) + "\n")
         return network
 
@@ -136,6 +138,7 @@ class SwarmNetwork:
         """Prepare, check the swarm (manager, labels, image), deploy, and wait until every service is healthy."""
         network = self.prepare(network_file)
         image = self._image or os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE
+        self.claim_volumes(network)
         require_manager()
         if not engine.image_exists(image):
             raise DockerError(f"image {image} not found; build it with `make images` (swarm stacks cannot build; "
@@ -144,6 +147,26 @@ class SwarmNetwork:
         _docker_cli("stack", "deploy", "--prune", "--resolve-image", "never", "--compose-file", str(self.stack_file),
                     self.stack, env={IMAGE_VARIABLE: image})
         return self.wait_healthy(timeout)
+
+    def claim_volumes(self, network: NetworkDefinition) -> None:
+        """Before deploying: this host's volumes of the stack must have been meant for this data folder's genesis
+        block, as the compose path checks its own (project.py, DockerNetwork.claim_volumes). Volumes outlive
+        `down`; a stack of the same name from another data folder (or this one made again) left chains of another
+        genesis block, and nodes started on them would run half a network on foreign data. The volumes the stack
+        will make are recorded (stack.json: genesis hash and names) before it is deployed. Only this host's
+        volumes can be seen; on other hosts the orderers still refuse a chain of another genesis block."""
+        genesis = hashing.sha256(self.layout.genesis_path.read_bytes()).hex()
+        names = [volume_name(self.stack, s.data_volume) for s in services(network)]
+        record = self.recorded()
+        ours = set(record.get("volumes", [])) if record.get("genesis") == genesis else set()
+        foreign = [name for name in existing_volumes(names) if name not in ours]
+        if foreign:
+            raise DockerError(
+                f"this host already has volumes of stack {self.stack} that {self.layout.data_dir} did not make for "
+                f"its genesis block ({', '.join(foreign)}): they outlived an earlier `down` and hold another chain. "
+                f"Nothing was deployed. Delete them (`docker volume rm {' '.join(foreign)}`), or give this folder "
+                "another stack name (--project)")
+        self.record_file.write_text(json.dumps({**record, "genesis": genesis, "volumes": names}, indent=2) + "\n")
 
     # ----- what runs -----
 
