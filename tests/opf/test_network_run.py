@@ -11,7 +11,9 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from typer.testing import CliRunner
 
+from gridledger.cli.app import app
 from gridledger.common.envelope import invocation_of, open_stored, transaction_of
 from gridledger.common.opf import AdmmConfig
 from gridledger.common.opf.billing import account_of
@@ -77,7 +79,10 @@ def whole_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OnChai
     run_dir = folder / "run"
     try:
         outcome = run_on_chain(SCENARIO, CONFIG, network_file, run_dir, CONFIG.max_iterations, keep=True)
-        yield outcome, asyncio.run(_inspect(run_dir / "network"))
+        seen = asyncio.run(_inspect(run_dir / "network"))
+        seen["cli"] = CliRunner().invoke(app, ["opf", "verify", CONFIG.run_id, "--data-dir", str(run_dir / "network"),
+                                               "--json"])
+        yield outcome, seen
     finally:
         LocalNetwork(run_dir / "network").down()
 
@@ -102,3 +107,7 @@ def test_the_run_verifies_from_the_ledger_and_the_settlement_balances(whole_run:
     assert (check.iterations, check.converged, check.billing) == (len(outcome.rows), True, "settled")
     assert outcome.settlement is not None and sum(outcome.settlement["transfers"].values()) == 0
     assert sum(seen["balances"].values()) == 0 and seen["balances"]["grid"] > 0
+    cli = seen["cli"]  # `gridledger opf verify` over the same network
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.output) == {"run": CONFIG.run_id, "iterations": len(outcome.rows), "converged": True,
+                                      "billing": "settled", "ok": True, "problems": []}
