@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from gridledger.cli.ledger import check_local_contract
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.cli.progress import load_runnable, run_with_bars
 from gridledger.lab.dsm.ledger import Ledger
@@ -17,7 +17,7 @@ from gridledger.lab.dsm.results import DayRow, read_rows
 from gridledger.lab.dsm.runner import run_dsm_experiment
 from gridledger.lab.dsm.spec import load_dsm_spec
 from gridledger.lab.dsm.verify import DayCheck, verify_day
-from gridledger.sdk import Gateway, GridLedgerError
+from gridledger.sdk.gateway import Contract
 
 DSM = "dsm"
 dsm_app = typer.Typer(help="Demand-side management by Profile Steering: verify planned days.",
@@ -80,19 +80,11 @@ def verify(neighbourhood: str = typer.Argument(..., help="neighbourhood id (a ru
            as_json: bool = JsonOption) -> None:
     """Recompute planned days from the ledger (method 1: every plan again; method 2: what the record proves)."""
 
-    async def check_all() -> list[DayCheck]:
-        gateway = await Gateway.connect_local(data_dir)
-        try:
-            reader = Ledger(gateway.network().contract(DSM))
-            return [await verify_day(reader, neighbourhood, day) for day in days]
-        finally:
-            await gateway.close()
+    async def check_all(contract: Contract) -> list[DayCheck]:
+        reader = Ledger(contract)
+        return [await verify_day(reader, neighbourhood, day) for day in days]
 
-    try:
-        checks = asyncio.run(check_all())
-    except GridLedgerError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+    checks = check_local_contract(data_dir, DSM, check_all)
     if as_json:
         print_json([{"day": c.day, "method": c.method, "houses": c.houses, "iterations": c.iterations,
                      "ok": c.ok, "problems": c.problems} for c in checks])

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from gridledger.cli.ledger import check_local_contract
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.common.opf import AdmmConfig
 from gridledger.common.opf.billing import BillingConfig
@@ -25,8 +25,7 @@ from gridledger.lab.opf.report import write_opf_report
 from gridledger.lab.opf.runner import run_opf, scenario_of
 from gridledger.lab.opf.solvers import OpfExtraMissing
 from gridledger.lab.opf.spec import load_opf_spec
-from gridledger.lab.opf.verify import RunCheck, verify_run
-from gridledger.sdk import Gateway, GridLedgerError
+from gridledger.lab.opf.verify import verify_run
 
 REPORT = "opf-report.html"
 opf_app = typer.Typer(help="Decentralised optimal power flow by ADMM (docs/opf.md).", no_args_is_help=True)
@@ -137,18 +136,7 @@ def verify(run_id: str = typer.Argument(..., help="the run id (the spec's name)"
            as_json: bool = JsonOption) -> None:
     """Recompute every aggregator step from the copies on the ledger, and the prices, schedule and bill."""
 
-    async def check() -> RunCheck:
-        gateway = await Gateway.connect_local(data_dir)
-        try:
-            return await verify_run(gateway.network().contract(CHAINCODE), run_id)
-        finally:
-            await gateway.close()
-
-    try:
-        result = asyncio.run(check())
-    except GridLedgerError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+    result = check_local_contract(data_dir, CHAINCODE, lambda contract: verify_run(contract, run_id))
     if as_json:
         print_json({"run": run_id, "iterations": result.iterations, "converged": result.converged,
                     "billing": result.billing, "ok": result.ok, "problems": result.problems})
