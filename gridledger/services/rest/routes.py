@@ -152,6 +152,15 @@ async def submit_signed(tx_id: TxId, body: SignatureBody, backend: Backend,
 
 # ---------- ledger ----------
 
+@router.api_route("/transactions/prepare", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def prepare_other_methods() -> None:
+    """`prepare` is a step, not a transaction id: without this, a GET would match /transactions/{tx_id} and be a
+    422 for its id, where the answer is that only POST is allowed here."""
+    raise Problem(405, "method-not-allowed", "Method not allowed",
+                  "POST /v1/transactions/prepare builds a proposal; GET /v1/transactions/{tx_id} reads one",
+                  headers={"Allow": "POST"})
+
+
 @router.get("/transactions/{tx_id}", tags=["ledger"], response_model=TransactionResponse)
 async def transaction(tx_id: TxId, backend: Backend, user: Annotated[User, Depends(require("ledger"))],
                       wait: Annotated[float, Query(ge=0, le=60, description="seconds to wait for the commit")] = 0,
