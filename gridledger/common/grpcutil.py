@@ -13,6 +13,8 @@ import grpc
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from gridledger.common import linkfaults
+
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 _OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -57,10 +59,10 @@ def aio_server(tls: TlsMaterial, address: str) -> tuple[grpc.aio.Server, int]:
 
 
 def aio_channel(target: str, tls: TlsMaterial, server_name: str | None = None) -> grpc.aio.Channel:
-    """An asyncio channel to `target` (host:port) that presents our certificate and checks the server's."""
-    options = list(_OPTIONS)
-    if server_name:
-        options.append(("grpc.ssl_target_name_override", server_name))
+    """An asyncio channel to `target` (host:port) that presents our certificate and checks the server's; through
+    the link-fault layer when this process has it on (common/linkfaults.py)."""
+    target, routing = linkfaults.route(target)
+    options = list(_OPTIONS) + ([("grpc.ssl_target_name_override", server_name)] if server_name else routing)
     return grpc.aio.secure_channel(target, channel_credentials(tls), options=options)
 
 

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from gridledger.common import clock
 from gridledger.common.crypto import Signer, Verifier
 from gridledger.v1 import identity_pb2
 
@@ -35,7 +36,8 @@ class IdentityError(Exception):
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """This node's wall clock, which a chaos run may skew (common/clock.py)."""
+    return clock.utcnow()
 
 
 def _name(msp_id: str, common_name: str, role: str | None = None) -> x509.Name:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gridledger.common.material import MemberMaterial, load_member
+
+MAX_CLOCK_OFFSET_S = 366 * 24 * 3600.0
 
 
 class Endpoint(BaseModel):
@@ -39,6 +41,18 @@ class NodeConfig(BaseModel):
     peers: list[Endpoint] = Field(default_factory=list)
     trusted_orgs: list[str] = Field(description="MSP ids whose TLS CAs this node trusts")
     chaincode_timeout_s: float = Field(default=5.0, gt=0)
+    fault_injection: bool = Field(default=False, description="serve /faults/links and route node-to-node traffic "
+                                  "through the link-fault layer (common/linkfaults.py); for chaos runs only")
+    clock_offset_s: float = Field(default=0.0, ge=-MAX_CLOCK_OFFSET_S, le=MAX_CLOCK_OFFSET_S,
+                                  description="skew of this node's wall clock (common/clock.py); needs "
+                                  "fault_injection")
+
+    @model_validator(mode="after")
+    def _skew_needs_fault_injection(self) -> NodeConfig:
+        if self.clock_offset_s and not self.fault_injection:
+            raise ValueError("clock_offset_s skews the node's clock, which only a chaos run may ask for: set "
+                             "fault_injection: true as well, or remove clock_offset_s")
+        return self
 
     @classmethod
     def load(cls, path: Path) -> NodeConfig:

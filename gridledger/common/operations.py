@@ -6,6 +6,9 @@ consensus or commit work on the node's event loop, and a node needs no web frame
 computed on the loop, where the consensus state it reports is changed; a loop that cannot answer within
 HEALTH_TIMEOUT_S is reported as 503, which is what a healthcheck should see. Malformed requests are answered 4xx by
 the server itself (http.server bounds line length and header count); unknown paths and methods by `_problem`.
+
+A node whose config turns fault injection on also serves /faults/links (GET the link table, PUT a new one; see
+common/linkfaults.py), which a chaos run uses to cut and shape the node's links; elsewhere that path is 404.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
+from gridledger.common.linkfaults import LinkFaultError, LinkFaultLayer, LinkTable
+
 logger = logging.getLogger("gridledger.operations")
 
 HEALTH_TIMEOUT_S = 2.0
 REQUEST_TIMEOUT_S = 5.0  # a client that sends nothing for this long is dropped, so it cannot hold a thread
 POLL_S = 0.1  # how often the serving thread looks for a stop request; bounds how long stop() takes
+MAX_LINK_TABLE_BYTES = 1024 * 1024
+LINKS_PATH = "/faults/links"
 
 Health = Callable[[], Mapping[str, object]]
 StartResponse = Callable[..., object]
@@ -62,10 +69,12 @@ def _problem(start_response: StartResponse, status: HTTPStatus, detail: str,
 class OperationsServer:
     """Serves one node's registry on /metrics and `health()` (called on the node's loop) on /healthz."""
 
-    def __init__(self, host: str, port: int, registry: CollectorRegistry, health: Health) -> None:
+    def __init__(self, host: str, port: int, registry: CollectorRegistry, health: Health,
+                 link_faults: LinkFaultLayer | None = None) -> None:
         self._address = (host, port)
         self._metrics = make_wsgi_app(registry)
         self._health = health
+        self._link_faults = link_faults
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: _Server | None = None
 
@@ -87,6 +96,8 @@ class OperationsServer:
 
     def _app(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if path == LINKS_PATH:
+            return self._links(environ, method, start_response)
         if path not in ("/healthz", "/metrics"):
             return _problem(start_response, HTTPStatus.NOT_FOUND,
                             f"no such endpoint {path[:200]!r}; available: /healthz, /metrics")
@@ -99,9 +110,11 @@ class OperationsServer:
             body = self._healthz(start_response)
         return [] if method == "HEAD" else body
 
-    def _healthz(self, start_response: StartResponse) -> list[bytes]:
+    def _on_loop(self, start_response: StartResponse, path: str,
+                 answer: Callable[[], Mapping[str, object]]) -> list[bytes]:
+        """`answer()` computed on the node's loop, as JSON; 503 if the loop is too busy to answer in time."""
         async def on_loop() -> Mapping[str, object]:
-            return self._health()
+            return answer()
 
         assert self._loop is not None
         try:
@@ -112,7 +125,39 @@ class OperationsServer:
             return _problem(start_response, HTTPStatus.SERVICE_UNAVAILABLE,
                             f"the node did not answer within {HEALTH_TIMEOUT_S:g} s")
         except Exception:
-            logger.exception("the node's health report failed")
-            return _problem(start_response, HTTPStatus.INTERNAL_SERVER_ERROR, "/healthz failed; see the node log")
+            logger.exception("operations request %s failed", path)
+            return _problem(start_response, HTTPStatus.INTERNAL_SERVER_ERROR, f"{path} failed; see the node log")
         start_response("200 OK", [("Content-Type", "application/json")])
         return [(json.dumps(status) + "\n").encode()]
+
+    def _healthz(self, start_response: StartResponse) -> list[bytes]:
+        return self._on_loop(start_response, "/healthz", self._health)
+
+    def _links(self, environ: dict, method: str, start_response: StartResponse) -> list[bytes]:
+        """GET: the link table; PUT: replace it with the body's, validated whole before anything changes."""
+        layer = self._link_faults
+        if layer is None:
+            return _problem(start_response, HTTPStatus.NOT_FOUND,
+                            f"{LINKS_PATH} is off: this node's config does not set fault_injection: true")
+        if method == "GET":
+            return self._on_loop(start_response, LINKS_PATH, layer.describe)
+        if method != "PUT":
+            return _problem(start_response, HTTPStatus.METHOD_NOT_ALLOWED,
+                            f"method {method[:20]!r} is not allowed; use GET or PUT", (("Allow", "GET, PUT"),))
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_LINK_TABLE_BYTES:
+            return _problem(start_response, HTTPStatus.BAD_REQUEST,
+                            f"send a link table as JSON with a Content-Length of 1..{MAX_LINK_TABLE_BYTES} bytes")
+        try:
+            table = LinkTable.parse(environ["wsgi.input"].read(length))
+        except LinkFaultError as exc:
+            return _problem(start_response, HTTPStatus.UNPROCESSABLE_ENTITY, str(exc))
+
+        def apply() -> Mapping[str, object]:
+            layer.apply(table)
+            return layer.describe()
+
+        return self._on_loop(start_response, LINKS_PATH, apply)

@@ -7,9 +7,8 @@ common/envelope.py `open_seek`.
 from __future__ import annotations
 
 import os
-import time
 
-from gridledger.common import hashing, msp
+from gridledger.common import clock, hashing, msp
 from gridledger.v1 import peer_pb2, transaction_pb2
 
 
@@ -17,7 +16,7 @@ def seek_envelope(identity: msp.SigningIdentity, channel_id: str, start: int = 0
                   newest: bool = False) -> transaction_pb2.Envelope:
     nonce = os.urandom(24)
     header = transaction_pb2.Header(channel_id=channel_id, tx_id=hashing.tx_id(nonce, identity.certificate),
-                                    timestamp_ns=time.time_ns(), creator=identity.serialized(), nonce=nonce)
+                                    timestamp_ns=clock.time_ns(), creator=identity.serialized(), nonce=nonce)
     info = peer_pb2.SeekInfo(channel_id=channel_id, start=start, stop=stop, newest=newest)
     payload = transaction_pb2.Payload(header=header.SerializeToString(), data=info.SerializeToString())
     payload_bytes = payload.SerializeToString()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import grpc
 
-from gridledger.common import grpcutil
+from gridledger.common import clock, grpcutil, linkfaults
 from gridledger.common.channel import ChannelContext, ConfigError, config_from_block
 from gridledger.common.logs import log_event
 from gridledger.common.metrics import NodeRegistry
@@ -104,6 +104,8 @@ class OrdererNode:
             raise StartupError(f"cannot load the crypto material of {config.name}: {exc}") from None
         genesis, context = _read_genesis(config.genesis_block)
         consensus = context.config.consensus
+        clock.set_offset(config.clock_offset_s)
+        link_faults = linkfaults.enable(config.data_dir / linkfaults.TABLE_FILE) if config.fault_injection else None
         try:
             fault = fault_from_environment(os.environ)
         except FaultConfigError as exc:
@@ -160,7 +162,7 @@ class OrdererNode:
         if config.operations_port is not None:
             self._operations = OperationsServer(
                 config.listen_host, config.operations_port, self.metrics.registry,
-                lambda: {"status": "ok", "height": chain.height, **self._consensus_status()})
+                lambda: {"status": "ok", "height": chain.height, **self._consensus_status()}, link_faults)
             try:
                 self.operations_port = await self._operations.start()
             except OSError as exc:

@@ -10,7 +10,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gridledger.common import logs
+from gridledger.common import clock, linkfaults, logs
 from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.channel import ChannelContext, config_from_block
 from gridledger.common.grpcservice import add_service
@@ -68,6 +68,8 @@ class PeerNode:
 
     async def run(self) -> None:
         config = self.config
+        clock.set_offset(config.clock_offset_s)
+        link_faults = linkfaults.enable(config.data_dir / linkfaults.TABLE_FILE) if config.fault_injection else None
         remotes: dict[str, list[RemoteEndorser]] = {}
         for endpoint in config.peers:
             if endpoint.msp_id != config.msp_id:
@@ -90,7 +92,8 @@ class PeerNode:
         if config.operations_port is not None:
             operations = OperationsServer(
                 config.listen_host, config.operations_port, self.metrics.node.registry,
-                lambda: {"status": "ok", "height": self.ledger.height, "orderer": puller.connected_to})
+                lambda: {"status": "ok", "height": self.ledger.height, "orderer": puller.connected_to},
+                link_faults)
             await operations.start()
         logs.log_event(log, "peer started", name=config.name, port=port, height=self.ledger.height,
                        channel=self.context.channel_id)

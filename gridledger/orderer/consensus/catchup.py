@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import grpc
 
-from gridledger.common import grpcutil, hashing
+from gridledger.common import grpcutil, hashing, linkfaults
 from gridledger.common.blockverify import BlockVerificationError, BlockVerifier
 from gridledger.common.logs import log_event
 from gridledger.common.msp import SigningIdentity
@@ -69,8 +69,9 @@ class BlockFetcher:
     async def _fetch_from(self, source: str, chain: Chain, height: int,
                           append: Callable[[block_pb2.Block], Awaitable[None]]) -> None:
         request = seek_envelope(self._identity, self._channel_id, chain.height, stop=height)
-        async with grpc.aio.secure_channel(self._sources[source], grpcutil.channel_credentials(self._tls),
-                                           options=CHANNEL_OPTIONS) as channel:
+        address, routing = linkfaults.route(self._sources[source])
+        async with grpc.aio.secure_channel(address, grpcutil.channel_credentials(self._tls),
+                                           options=CHANNEL_OPTIONS + routing) as channel:
             call = orderer_pb2_grpc.AtomicBroadcastStub(channel).Deliver(request)
             while chain.height < height:
                 response = await asyncio.wait_for(call.read(), IDLE_TIMEOUT_S)

@@ -24,7 +24,7 @@ import grpc
 from cryptography.hazmat.primitives import serialization
 from google.protobuf.message import Message as ProtoMessage
 
-from gridledger.common import grpcutil
+from gridledger.common import grpcutil, linkfaults
 from gridledger.common.grpcservice import service_handler
 from gridledger.common.logs import log_event
 from gridledger.v1 import config_pb2, orderer_pb2
@@ -147,7 +147,8 @@ class PeerLink:
             yield item
 
     async def _stream(self, queue: asyncio.Queue[bytes | None]) -> None:
-        async with grpc.aio.secure_channel(self.address, self._credentials, options=CHANNEL_OPTIONS) as channel:
+        address, routing = linkfaults.route(self.address)
+        async with grpc.aio.secure_channel(address, self._credentials, options=CHANNEL_OPTIONS + routing) as channel:
             step = channel.stream_unary(STEP_METHOD, request_serializer=_raw,
                                         response_deserializer=orderer_pb2.ClusterAck.FromString)
             await step(self._requests(queue))
