@@ -37,17 +37,25 @@ def _as_int(raw: bytes) -> int:
 
 
 def _as_json(raw: bytes) -> Any:
+    text = _as_text(raw)
     try:
-        return json.loads(_as_text(raw))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ArgumentError(f"is not valid JSON ({exc.msg})") from None
+    except RecursionError:  # arrays or objects nested about a thousand deep
+        raise ArgumentError("is JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of more digits than int() converts (sys.get_int_max_str_digits)
+        raise ArgumentError(f"is not usable JSON ({exc})") from None
 
 
 def _as_float(raw: bytes) -> float:
     value = _as_json(raw)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ArgumentError("is not a JSON number")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # a JSON integer beyond the float range
+        raise ArgumentError("is a number too large for a float") from None
 
 
 def _as_bool(raw: bytes) -> bool:
