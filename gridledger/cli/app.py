@@ -6,6 +6,7 @@ import typer
 
 from gridledger.cli.bench import bench
 from gridledger.cli.chain import chaincode_app, invoke, ledger_app, query
+from gridledger.cli.chaos import chaos_app
 from gridledger.cli.demo import demo
 from gridledger.cli.dsm import dsm_app
 from gridledger.cli.experiment import experiment_app
@@ -29,6 +30,7 @@ app.add_typer(dsm_app, name="dsm")
 app.add_typer(opf_app, name="opf")
 app.add_typer(rest_app, name="rest")
 app.add_typer(trace_app, name="trace")
+app.add_typer(chaos_app, name="chaos")
 app.command("invoke")(invoke)
 app.command("query")(query)
 app.command("demo")(demo)

@@ -1,0 +1,77 @@
+"""Faults on a container network (ops/docker/project.py): the engine's kill, start, pause and network
+disconnect/connect, and link profiles shaped inside each container's network namespace (nsenter into the
+container's main process): a tbf qdisc caps the bandwidth of what the node sends, an iptables `statistic` rule
+drops that share of what it receives.
+
+Limits, said where a run reports them: this kernel has no netem, so a profile's delay and jitter are not applied in
+containers; a partitioned group is disconnected node by node, so its members lose each other too; clock skew and
+disk full need a node config and a tmpfs the compose file does not give, so they are not drawn here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+
+from gridledger.common.linkfaults import LinkFault
+from gridledger.lab.chaos.inject.base import Injector, Unsupported
+from gridledger.ops.docker import engine
+from gridledger.ops.docker.project import DockerNetwork
+
+INTERFACE = "eth0"
+LOSS_CHAIN_COMMENT = "gridledger-chaos"
+
+
+class DockerInjector(Injector):
+    def __init__(self, docker: DockerNetwork) -> None:
+        super().__init__(docker.definition())
+        self.docker = docker
+        self._networks: dict[str, list[str]] = {}
+        self.unsupported_reasons.update({
+            "clock-skew": "clock skew needs a node-config offset, which the containers' rendered configs do not "
+                          "carry",
+            "disk-full": "disk full needs a size-capped tmpfs data volume, which the compose file does not mount"})
+        self.supported = tuple(kind for kind in self.supported if kind not in self.unsupported_reasons)
+        self.notes = ["link profiles: bandwidth (tbf) and loss (iptables statistic) only; delay and jitter need "
+                      "netem, which this kernel lacks"]
+
+    def kill(self, node: str) -> None:
+        self.docker.kill_node(node)
+
+    def restart(self, node: str) -> None:
+        self.docker.start_node(node)
+
+    def pause(self, node: str) -> None:
+        self.docker.pause_node(node)
+
+    def resume(self, node: str) -> None:
+        self.docker.unpause_node(node)
+
+    def partition(self, group: Sequence[str], rest: Sequence[str]) -> None:
+        for node in group:
+            self._networks[node] = self.docker.disconnect_node(node)
+
+    def heal_partition(self, group: Sequence[str], rest: Sequence[str]) -> None:
+        for node in group:
+            self.docker.connect_node(node, self._networks.pop(node, []))
+
+    def _in_namespace(self, node: str, *command: str, check: bool = True) -> None:
+        pid = engine.client().containers.get(self.docker.container_id(node)).attrs["State"]["Pid"]
+        done = subprocess.run(["nsenter", "-t", str(pid), "-n", *command], capture_output=True, text=True)
+        if check and done.returncode != 0:
+            raise Unsupported(f"{' '.join(command)} in {node}'s namespace failed: {done.stderr.strip()}")
+
+    def shape(self, nodes: Sequence[str], profile: LinkFault) -> None:
+        for node in nodes:
+            if profile.bandwidth_kbps is not None:
+                self._in_namespace(node, "tc", "qdisc", "replace", "dev", INTERFACE, "root", "tbf", "rate",
+                                   f"{profile.bandwidth_kbps:.0f}kbit", "burst", "32kbit", "latency", "1s")
+            if profile.loss:
+                self._in_namespace(node, "iptables", "-A", "INPUT", "-m", "statistic", "--mode", "random",
+                                   "--probability", f"{profile.loss:.4f}", "-m", "comment", "--comment",
+                                   LOSS_CHAIN_COMMENT, "-j", "DROP")
+
+    def unshape(self, nodes: Sequence[str]) -> None:
+        for node in nodes:
+            self._in_namespace(node, "tc", "qdisc", "del", "dev", INTERFACE, "root", check=False)
+            self._in_namespace(node, "iptables", "-F", "INPUT", check=False)
