@@ -41,8 +41,10 @@ class World:
     orderer: msp.SigningIdentity
 
     @classmethod
-    def load(cls, crypto: Path) -> World:
-        network = load_network(DEV_NETWORK)
+    def load(cls, crypto: Path, network_file: Path = DEV_NETWORK) -> World:
+        """The world of `network_file` (dev.yaml's names: Org1MSP with user1 and peer0-org1, OrdererMSP with
+        orderer0) over the crypto material in `crypto`."""
+        network = load_network(network_file)
         block = genesis.make_genesis(network, crypto)
         return cls(network, block, ChannelContext.from_config(config_from_block(block)),
                    material.load_identity(crypto, "Org1MSP", "user1"),
@@ -74,14 +76,18 @@ class World:
                                                     payload=response_payload, endorsement=endorsement)
         return sign_payload(self.user, transaction_payload(prepared.header, prepared.invocation, [response]))
 
+    def signed_envelope(self, creator: msp.SigningIdentity, header_type: int, data: bytes) -> \
+            transaction_pb2.Envelope:
+        """An envelope of `data` signed by `creator`, with a nonce but no tx id (a request, not a transaction)."""
+        header = transaction_pb2.Header(type=header_type, channel_id=self.channel, timestamp_ns=time.time_ns(),
+                                        creator=creator.serialized(), nonce=os.urandom(24))
+        payload = transaction_pb2.Payload(header=header.SerializeToString(), data=data)
+        return sign_payload(creator, payload.SerializeToString())
+
     def seek_envelope(self, start: int = 0, stop: int = 2) -> transaction_pb2.Envelope:
         """A deliver request as the SDK sends it to a peer or an orderer."""
-        header = transaction_pb2.Header(type=transaction_pb2.HEADER_TYPE_UNSPECIFIED, channel_id=self.channel,
-                                        timestamp_ns=time.time_ns(), creator=self.user.serialized(),
-                                        nonce=os.urandom(24))
         seek = peer_pb2.SeekInfo(channel_id=self.channel, start=start, stop=stop)
-        payload = transaction_pb2.Payload(header=header.SerializeToString(), data=seek.SerializeToString())
-        return sign_payload(self.user, payload.SerializeToString())
+        return self.signed_envelope(self.user, transaction_pb2.HEADER_TYPE_UNSPECIFIED, seek.SerializeToString())
 
     def next_block(self) -> block_pb2.Block:
         """Block 1 after the genesis block, holding one endorsed transaction, signed by the orderer."""

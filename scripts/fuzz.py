@@ -1,0 +1,147 @@
+"""The long fuzzing run (issue 15, `make test-faults`): coverage-guided atheris over every decoder target, mutated
+requests at every gRPC service of a running network, and schemathesis over every REST operation, then one table.
+
+    .venv/bin/python scripts/fuzz.py [decoders] [grpc] [rest] [--runs N] [--grpc-inputs N] [--rest-examples N]
+
+With no part named, all three run. Columns: inputs executed, crashes (an undocumented exception, an INTERNAL or
+UNKNOWN gRPC status, a 5xx or a schema violation), hangs (no answer within the deadline), and coverage: for
+atheris, libFuzzer's edge count after the seeds -> at the end; for the network parts, the answers seen. Crash
+inputs are copied to --artifacts; a fixed one belongs in tests/fuzz/regressions/<target>/. Exit status 1 when
+anything crashed or hung. The CI-sized slices of the same fuzzers are tests/fuzz/test_*.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fuzz import grpc_driver  # noqa: E402
+from tests.fuzz.livenet import fuzz_network  # noqa: E402
+from tests.fuzz.targets import BUILDERS  # noqa: E402
+from tests.fuzz.world import make_crypto  # noqa: E402
+
+PARTS = ("decoders", "grpc")
+COVERAGE = re.compile(r"#(\d+)\s+(INITED|DONE)\s+cov: (\d+)")
+EXECUTED = re.compile(r"stat::number_of_executed_units: (\d+)")
+
+
+@dataclass
+class Row:
+    target: str
+    inputs: int
+    crashes: int
+    hangs: int
+    coverage: str
+    seconds: float
+
+
+def _fuzz_decoder(name: str, crypto: Path, work: Path, runs: int, seed: int,
+                  artifacts: Path) -> Row:
+    corpus = work / "corpus" / name  # the child writes its seeds there: they depend on its own genesis block
+    found = work / "found" / name
+    found.mkdir(parents=True)
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.fuzz.atheris_child", name, str(crypto), str(corpus), f"-runs={runs}",
+         f"-seed={seed}",
+         "-max_len=16384", "-timeout=10", "-rss_limit_mb=4096", f"-artifact_prefix={found}/",
+         "-print_final_stats=1"],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, check=False)
+    log = completed.stderr
+    coverage = {stage: int(cov) for _, stage, cov in COVERAGE.findall(log)}
+    executed = EXECUTED.search(log)
+    crashes = [p for p in found.iterdir() if p.name.startswith(("crash-", "oom-", "leak-"))]
+    hangs = [p for p in found.iterdir() if p.name.startswith(("timeout-", "slow-unit-"))]
+    if completed.returncode != 0 and not crashes and not hangs:
+        (artifacts / f"{name}.log").write_text(log)
+        crashes = [Path(f"{name}.log")]  # the child died without an artifact: count it, keep its log
+    for path in (*crashes, *hangs):
+        if path.exists():
+            shutil.copy(path, artifacts / f"{name}-{path.name}")
+            (artifacts / f"{name}-{path.name}.log").write_text(log[-20000:])
+    cov = f"{coverage.get('INITED', 0)} -> {coverage.get('DONE', coverage.get('INITED', 0))} edges"
+    return Row(f"atheris {name}", int(executed.group(1)) if executed else 0, len(crashes), len(hangs), cov,
+               time.monotonic() - started)
+
+
+def run_decoders(work: Path, runs: int, seed: int, artifacts: Path) -> list[Row]:
+    crypto = make_crypto(work / "crypto")
+    return [_fuzz_decoder(name, crypto, work, runs, seed, artifacts) for name in BUILDERS]
+
+
+def run_grpc(work: Path, inputs: int, seed: int, artifacts: Path) -> list[Row]:
+    rows = []
+    with fuzz_network(work / "grpc-network") as net:
+        fuzzer = grpc_driver.GrpcFuzzer(net.crypto, net.definition.msp_ids, net.peer_address, net.orderer_address)
+        unhealthy: list[str] = []
+        try:
+            methods = grpc_driver.methods(net.world(), net.crypto, net.committed_tx_id)
+            for service in dict.fromkeys(m.service for m in methods):
+                started = time.monotonic()
+                selected = [m for m in methods if m.service == service]
+                tally = grpc_driver.run(fuzzer, selected, inputs, seed)[service]
+                if not net.healthy():
+                    unhealthy.append(service)
+                for number, (path, data, code) in enumerate(tally.crashes):
+                    (artifacts / f"grpc-{service}-crash-{number}").write_bytes(data)
+                    (artifacts / f"grpc-{service}-crash-{number}.txt").write_text(f"{path} {code}\n")
+                for number, (path, data) in enumerate(tally.hangs):
+                    (artifacts / f"grpc-{service}-hang-{number}").write_bytes(data)
+                    (artifacts / f"grpc-{service}-hang-{number}.txt").write_text(f"{path} DEADLINE_EXCEEDED\n")
+                answers = ", ".join(f"{code} {count}" for code, count in tally.statuses.most_common())
+                rows.append(Row(f"grpc {service}", tally.inputs, len(tally.crashes), len(tally.hangs), answers,
+                                time.monotonic() - started))
+        finally:
+            fuzzer.close()
+        if unhealthy or not net.healthy():
+            rows.append(Row("grpc nodes healthy", 0, 1, 0, f"unhealthy after {', '.join(unhealthy) or 'the run'}",
+                            0.0))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("target", "inputs", "crashes", "hangs", "coverage / answers", "seconds")
+    lines = [header, *((r.target, str(r.inputs), str(r.crashes), str(r.hangs), r.coverage, f"{r.seconds:.0f}")
+                       for r in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for number, line in enumerate(lines):
+        print("| " + " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) + " |")
+        if number == 0:
+            print("| " + " | ".join("-" * width for width in widths) + " |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("parts", nargs="*", choices=[*PARTS, []], help="which fuzzers (default: all)")
+    parser.add_argument("--runs", type=int, default=20_000, help="atheris inputs per decoder target")
+    parser.add_argument("--grpc-inputs", type=int, default=10_000, help="inputs per gRPC service")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--artifacts", type=Path, default=Path(tempfile.gettempdir()) / "gridledger-fuzz-artifacts",
+                        help="where crash and hang inputs are copied")
+    args = parser.parse_args(argv)
+    parts = args.parts or list(PARTS)
+    args.artifacts.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="gridledger-fuzz-") as folder:
+        work = Path(folder)
+        if "decoders" in parts:
+            rows += run_decoders(work, args.runs, args.seed, args.artifacts)
+        if "grpc" in parts:
+            rows += run_grpc(work, args.grpc_inputs, args.seed, args.artifacts)
+    print_table(rows)
+    return 1 if any(row.crashes or row.hangs for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The running network the gRPC and stateful REST fuzzers aim at: one peer organisation with one peer, a solo
+orderer (or three raft orderers, so that Cluster.Step is served), each node its own process on 127.0.0.1, the kv
+chaincode deployed and one committed put, whose tx id seeds CommitStatus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridledger.common.material import load_member
+from gridledger.ops.deploy import NetworkClients, deploy
+from gridledger.ops.localnet import LocalNetwork
+from gridledger.ops.netconfig import NetworkDefinition
+from gridledger.sdk import Gateway
+from tests.fuzz.world import World
+from tests.integration.network import REPO, write_network
+
+
+@dataclass(frozen=True)
+class FuzzNetwork:
+    local: LocalNetwork
+    network_file: Path
+    definition: NetworkDefinition
+    committed_tx_id: str
+
+    @property
+    def crypto(self) -> Path:
+        return self.local.crypto_dir
+
+    def world(self) -> World:
+        return World.load(self.crypto, self.network_file)
+
+    @property
+    def peer_address(self) -> str:
+        return f"127.0.0.1:{self.definition.peer_orgs[0].peers[0].port}"
+
+    @property
+    def orderer_address(self) -> str:
+        return f"127.0.0.1:{self.definition.orderer_nodes()[0][1].port}"
+
+    def healthy(self) -> bool:
+        return all(status.running and status.healthy for status in self.local.status(self.definition))
+
+    def rest_url(self) -> str:
+        [org1] = [rest for rest in self.local.rest_status(self.definition) if rest.msp_id == "Org1MSP"]
+        return org1.url
+
+
+async def _first_commit(local: LocalNetwork, definition: NetworkDefinition, address: str) -> str:
+    member = load_member(local.crypto_dir, "Org1MSP", "user1", definition.msp_ids)
+    gateway = await Gateway.connect(address, member.identity, member.tls)
+    try:
+        result = await gateway.network(definition.channel).contract("kv").submit("put", "key", "value")
+    finally:
+        await gateway.close()
+    return result.tx_id
+
+
+@contextmanager
+def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1) -> Iterator[FuzzNetwork]:
+    folder.mkdir(parents=True, exist_ok=True)
+    network_file = write_network(folder, orgs=1, peers_per_org=1, orderers=orderers)
+    local = LocalNetwork(folder / "data")
+    try:
+        local.up(network_file, timeout=60, rest=rest)
+        definition = local.definition()
+        asyncio.run(deploy(NetworkClients(definition, local.crypto_dir), "kv", REPO / "gridledger" / "chaincode" /
+                           "kv", "1.0", "ANY"))
+        address = f"127.0.0.1:{definition.peer_orgs[0].peers[0].port}"
+        yield FuzzNetwork(local, network_file, definition, asyncio.run(_first_commit(local, definition, address)))
+    finally:
+        local.down()

@@ -1,0 +1,56 @@
+"""The CI slice of the gRPC handler fuzzing: mutated valid requests at every peer and orderer method of a real
+running network over mutual TLS; every answer is a status the handler chose (no INTERNAL or UNKNOWN), no call hangs,
+and every node is still running and healthy afterwards. The long run is `scripts/fuzz.py grpc` (make test-faults)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+
+from tests.fuzz import grpc_driver
+from tests.fuzz.grpc_driver import GrpcFuzzer, Method
+from tests.fuzz.livenet import FuzzNetwork, fuzz_network
+
+pytestmark = pytest.mark.integration
+
+INPUTS_PER_SERVICE = 100
+SEED = 15
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzNetwork]:
+    with fuzz_network(tmp_path_factory.mktemp("grpc-fuzz")) as net:
+        yield net
+
+
+@pytest.fixture(scope="module")
+def fuzzer(network: FuzzNetwork) -> Iterator[GrpcFuzzer]:
+    fuzzer = GrpcFuzzer(network.crypto, network.definition.msp_ids, network.peer_address, network.orderer_address)
+    yield fuzzer
+    fuzzer.close()
+
+
+@pytest.fixture(scope="module")
+def methods(network: FuzzNetwork) -> list[Method]:
+    return grpc_driver.methods(network.world(), network.crypto, network.committed_tx_id)
+
+
+def test_every_seed_is_answered_ok(fuzzer: GrpcFuzzer, methods: list[Method]) -> None:
+    """The seeds are requests the nodes accept, so mutations start from the end of each handler's checks."""
+    refused = [(m.path, code.name) for m in methods for seed in m.seeds
+               if (code := fuzzer.send(m, seed)[0]) not in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED)]
+    assert not refused
+
+
+def test_mutated_requests_get_a_chosen_status_and_the_nodes_stay_healthy(network: FuzzNetwork, fuzzer: GrpcFuzzer,
+                                                                         methods: list[Method]) -> None:
+    tallies = grpc_driver.run(fuzzer, methods, INPUTS_PER_SERVICE, SEED)
+    crashes = [(path, code, data[:200].hex()) for t in tallies.values() for path, data, code in t.crashes]
+    hangs = [(path, data[:200].hex()) for t in tallies.values() for path, data in t.hangs]
+    assert not crashes
+    assert not hangs
+    assert sum(t.inputs for t in tallies.values()) >= INPUTS_PER_SERVICE * len(tallies)
+    assert network.healthy()
+    assert fuzzer.send(methods[0], methods[0].seeds[0])[0] == grpc.StatusCode.OK  # still endorses
