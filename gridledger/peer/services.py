@@ -55,7 +55,7 @@ class EndorserService(peer_pb2_grpc.EndorserServicer):
 
 
 class AdminService(peer_pb2_grpc.AdminServicer):
-    """Requests signed by an admin of this peer's own organisation."""
+    """Requests signed by an admin of this peer's own organisation, for this peer's channel."""
 
     def __init__(self, msp_id: str, context: ChannelContext, ledger, store) -> None:
         self._msp_id = msp_id
@@ -66,6 +66,10 @@ class AdminService(peer_pb2_grpc.AdminServicer):
     def _authenticate(self, envelope: transaction_pb2.Envelope) -> peer_pb2.AdminRequest:
         try:
             opened = envelopes.open_envelope(envelope)
+            if opened.header.channel_id != self._context.channel_id:
+                # A request signed for another channel's peers is not one for this peer's admins.
+                raise ProposalError(grpc.StatusCode.NOT_FOUND, f"this peer has no channel "
+                                    f"{opened.header.channel_id[:100]!r} (it serves {self._context.channel_id!r})")
             request = envelopes.decode(peer_pb2.AdminRequest, opened.payload.data, "admin request")
             member = envelopes.validate_creator(self._context, opened.header.creator, roles=("admin",))
             if member.msp_id != self._msp_id:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 
 from gridledger.common import msp
+from gridledger.common.channel import ConfigError, config_from_block, organizations
 from gridledger.common.material import signing_ca
 from gridledger.sdk.wallet import FileWallet, WalletIdentity
 from gridledger.services.rest.users import (
@@ -28,7 +29,7 @@ from gridledger.services.rest.users import (
     check_scopes,
     check_user_name,
 )
-from gridledger.v1 import identity_pb2
+from gridledger.v1 import block_pb2, identity_pb2
 
 CSR_VALIDITY = dt.timedelta(days=365)
 
@@ -48,14 +49,31 @@ def _ca(crypto_dir: Path, msp_id: str) -> msp.KeyPair:
         raise UserError(f"{exc}; the org admin enrols users where the org's crypto material is") from None
 
 
+def channel_organization(crypto_dir: Path, msp_id: str) -> msp.Organization:
+    """The org as the peers know it: from the genesis block beside the crypto folder (`<data-dir>/genesis.block`,
+    local and container networks alike), whose revocation list the CA alone does not know; the CA in the crypto
+    folder when no genesis block was made yet."""
+    genesis = crypto_dir.parent / "genesis.block"
+    if genesis.exists():
+        try:
+            config = config_from_block(block_pb2.Block.FromString(genesis.read_bytes()))
+        except (ConfigError, ValueError) as exc:
+            raise UserError(f"cannot check certificates against {genesis}: {exc}") from None
+        for org in organizations(config):
+            if org.msp_id == msp_id:
+                return org
+        raise UserError(f"{msp_id} is not an organisation of the channel in {genesis}")
+    return msp.Organization(msp_id, (crypto_dir / msp_id / "ca" / "cert.pem").read_bytes())
+
+
 def check_certificate(crypto_dir: Path, msp_id: str, certificate_pem: bytes) -> msp.Member:
-    """The certificate as the peers will see it: issued by the org CA, a client of `msp_id`, valid now."""
-    root = (crypto_dir / msp_id / "ca" / "cert.pem").read_bytes()
+    """The certificate as the peers will see it: issued by the org CA, a client of `msp_id`, valid now and not
+    revoked by the channel config."""
     try:
         der = msp.pem_to_der(certificate_pem)
     except ValueError as exc:
         raise UserError(f"not a PEM certificate: {exc}") from None
-    checker = msp.MSP([msp.Organization(msp_id, root)])
+    checker = msp.MSP([channel_organization(crypto_dir, msp_id)])
     try:
         return checker.validate(identity_pb2.SerializedIdentity(msp_id=msp_id, certificate=der), roles=("client",))
     except msp.IdentityError as exc:
