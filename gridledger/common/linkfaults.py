@@ -111,10 +111,17 @@ class _Link:
             inbound.transport.abort()
             return
         self._writers.update((inbound, outbound))
+        pumps = [asyncio.ensure_future(self._pump(inbound_reader, outbound, "out")),
+                 asyncio.ensure_future(self._pump(outbound_reader, inbound, "in"))]
         try:
-            await asyncio.gather(self._pump(inbound_reader, outbound, "out"),
-                                 self._pump(outbound_reader, inbound, "in"))
+            # One side closing or resetting ends the connection: a client left half-open towards a dead server
+            # would wait for its keepalive to notice.
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            pass  # the node is stopping: drop the connection quietly
         finally:
+            for pump in pumps:
+                pump.cancel()
             for writer in (inbound, outbound):
                 self._writers.discard(writer)
                 writer.transport.abort()
@@ -157,11 +164,11 @@ class _Link:
                 if not chunk or delivering.done():
                     break
             await delivering
-        except (OSError, asyncio.IncompleteReadError):
+        except (OSError, RuntimeError):  # reset, or written after the other side's transport closed
             pass
         finally:
             delivering.cancel()
-            with contextlib.suppress(asyncio.CancelledError, OSError):
+            with contextlib.suppress(asyncio.CancelledError, OSError, RuntimeError):
                 await delivering
 
 

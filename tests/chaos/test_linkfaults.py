@@ -169,3 +169,29 @@ def test_clock_skew_needs_fault_injection_and_moves_certificate_checks(tmp_path:
             checker.validate(identity)
     finally:
         clock.set_offset(0)
+
+
+def test_a_server_that_goes_away_is_seen_gone_by_the_client(tmp_path: Path) -> None:
+    """Found by the first chaos run: the forwarder kept the client's side open after the server's closed, so a
+    peer kept broadcasting into a killed orderer until its keepalive gave up (20 s without a block)."""
+    async def main() -> bytes:
+        async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(1)
+            writer.transport.abort()
+
+        server = await asyncio.start_server(close_at_once, "127.0.0.1", 0)
+        target = f"127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        try:
+            host, _, port = LinkFaultLayer(tmp_path / linkfaults.TABLE_FILE).route(target).rpartition(":")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"x")
+            try:
+                return await asyncio.wait_for(reader.read(), 5)
+            except ConnectionResetError:
+                return b""
+            finally:
+                writer.close()
+        finally:
+            server.close()
+
+    assert asyncio.run(main()) == b""
