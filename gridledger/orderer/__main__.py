@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from gridledger.common import logs
+from gridledger.common import eventloop, logs
 from gridledger.common.nodeconfig import NodeConfig
 from gridledger.orderer.node import OrdererNode, StartupError
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in exc.errors())
         logs.log_event(logger, "invalid node config", level=logging.ERROR, path=str(args.config), error=problems)
         return 2
-    return asyncio.run(run(config))
+    return eventloop.run(run(config))
 
 
 if __name__ == "__main__":

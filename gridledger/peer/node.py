@@ -10,7 +10,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gridledger.common import clock, linkfaults, logs
+from gridledger.common import clock, eventloop, linkfaults, logs
 from gridledger.common.blockverify import BlockVerifier
 from gridledger.common.channel import ChannelContext, config_from_block
 from gridledger.common.grpcservice import add_service
@@ -122,4 +122,4 @@ class PeerNode:
 
 def main(config_path: Path) -> None:
     logs.configure()
-    asyncio.run(PeerNode(NodeConfig.load(config_path)).run())
+    eventloop.run(PeerNode(NodeConfig.load(config_path)).run())

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gridledger.common import eventloop
 from gridledger.common.material import load_member
 from gridledger.common.msp import SigningIdentity
 from gridledger.lab.bench.stats import Record
@@ -202,6 +203,6 @@ def worker_main(config: WorkerConfig, commands: multiprocessing.Queue, results: 
                 shared: Shared) -> None:
     """Process entry point: serve rounds until told to stop; report a crash instead of dying silently."""
     try:
-        asyncio.run(serve(config, commands, results, shared))
+        eventloop.run(serve(config, commands, results, shared))
     except Exception:  # the coordinator must learn why a worker died
         results.put(("error", config.index, traceback.format_exc()))
