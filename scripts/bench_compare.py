@@ -108,12 +108,13 @@ def _cell(value: float | None) -> str:
 
 def show(runs: list[dict], ratios: list[dict], console: Console) -> None:
     table = Table(title="runs, in the order they ran")
-    table.add_column("run")
+    for heading in ("side", "pair", "round"):
+        table.add_column(heading, no_wrap=True)
     for column, _ in FIGURES:
         table.add_column(column, justify="right")
     for run in runs:
         for index, row in enumerate(run["figures"]):
-            table.add_row(f"{run['side']}-{run['pair']} round {index + 1}", *(_cell(row[c]) for c, _ in FIGURES))
+            table.add_row(run["side"], str(run["pair"]), str(index + 1), *(_cell(row[c]) for c, _ in FIGURES))
     console.print(table)
     summary = Table(title="candidate / baseline")
     summary.add_column("pair")
