@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gridledger.common.dsm.battery import SLOTS_PER_DAY
 from gridledger.common.dsm.config import MAX_DAY
-from gridledger.services.rest.market_models import LEDGER_ID
+from gridledger.services.rest.market_models import LEDGER_ID, JsonInt
 
 NeighbourhoodId = Annotated[str, Path(pattern=LEDGER_ID, description="neighbourhood id (its configuration's "
                                       "`neighbourhood_id`)")]
@@ -21,7 +21,7 @@ Watts = list[int]
 
 class OpenDayBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    day: int = Field(ge=0, le=MAX_DAY, description="the day to open for every house that has joined")
+    day: JsonInt = Field(ge=0, le=MAX_DAY, description="the day to open for every house that has joined")
 
 
 class SteeringParameters(BaseModel):

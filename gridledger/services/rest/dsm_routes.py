@@ -25,6 +25,7 @@ from gridledger.services.rest.dsm_models import (
     PlanResponse,
     StakeResponse,
 )
+from gridledger.services.rest.links import follow
 from gridledger.services.rest.routes import PROBLEMS, Backend
 from gridledger.services.rest.users import User
 
@@ -49,7 +50,10 @@ async def get_neighbourhood(neighbourhood: NeighbourhoodId, backend: Backend, us
 
 
 @router.post("/{neighbourhood}/days", response_model=DayResponse, status_code=201,
-             tags=["demand-side management: operator"])
+             tags=["demand-side management: operator"],
+             responses=follow(201, day=("get", "/v1/dsm/{neighbourhood}/days/{day}",
+                                        {"neighbourhood": "$request.path.neighbourhood",
+                                         "day": "$response.body#/number"})))
 async def open_day(neighbourhood: NeighbourhoodId, body: OpenDayBody, backend: Backend, user: Operator) -> Any:
     """(Admin right, the operator's organisation) Open a planning day for every house that has joined; signed by
     the organisation's admin, the neighbourhood's operator. 409 if the day is open already."""

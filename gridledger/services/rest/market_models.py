@@ -1,7 +1,7 @@
 """Request and response bodies and path parameters of the energy-market endpoints (docs/market.md).
 
 Requests are checked here, before any proposal is built, so a malformed one costs no endorsement and gets a 422
-naming the field. They are strict: JSON integers only (no "12" or 12.0, which could hide a unit mistake in Wh),
+naming the field. They are strict: JSON integers only (no "12" or 12.5; 12.0 is the integer 12, as JSON Schema has it),
 no unknown fields, hex of bounded length. The bounds are the shared market code's own (gridledger.common.market),
 so the service never refuses what the chaincode accepts or relays what it must refuse; the chaincode still decides
 what needs the ledger (roles, phases, whether a secret opens its order).
@@ -13,10 +13,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from gridledger.common.market.config import ID_PATTERN, MAX_SLOT, ConfigError, MarketConfig
-from gridledger.common.market.orders import MAX_ORDER_BYTES, MAX_PRICE, MAX_QUANTITY_WH, OrderError, check_participant
+from gridledger.common.market.orders import (
+    MAX_ORDER_BYTES,
+    MAX_PRICE,
+    MAX_QUANTITY_WH,
+    PARTICIPANT_PATTERN,
+    OrderError,
+    check_participant,
+)
 from gridledger.common.market.sealing import MAX_SEALED_BYTES, NONCE_BYTES
 
 LEDGER_ID = "^" + ID_PATTERN.pattern.removesuffix(r"\Z") + "$"  # market, household and account ids
@@ -27,7 +34,19 @@ MarketId = Annotated[str, Path(pattern=LEDGER_ID, description="market id (the `m
 HouseholdId = Annotated[str, Path(pattern=LEDGER_ID, description="household the meter is registered for")]
 AccountId = Annotated[str, Path(pattern=LEDGER_ID, description="token account: a household id, or `grid`")]
 SlotNumber = Annotated[int, Path(ge=0, le=MAX_SLOT, description="slot number on the market clock")]
-Wh = Annotated[int, Field(ge=0, le=MAX_QUANTITY_WH)]
+
+
+def _integral(value: object) -> object:
+    """A JSON number without a fractional part as the integer it is: JSON Schema's `integer` (what the OpenAPI
+    document says) includes 12.0, so refusing it would refuse what the schema allows. Strings, booleans and
+    fractions still fail the strict integer check that follows."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral)]  # a strict integer that may arrive written as 12.0
+Wh = Annotated[JsonInt, Field(ge=0, le=MAX_QUANTITY_WH)]
 
 
 def _lower(value: str) -> str:
@@ -64,7 +83,7 @@ class RevealBody(_StrictBody):
 
 class ReadingBody(_StrictBody):
     market_id: str = Field(pattern=LEDGER_ID)
-    slot: int = Field(ge=0, le=MAX_SLOT)
+    slot: JsonInt = Field(ge=0, le=MAX_SLOT)
     use_wh: Wh = Field(description="energy the household used in the slot, Wh")
     gen_wh: Wh = Field(description="energy the household generated in the slot, Wh")
 
@@ -83,9 +102,9 @@ Role = Literal["prosumer", "meter", "auctioneer"]
 class ClockBody(_StrictBody):
     mode: Literal["height", "time"] = Field(description="height: ledger height in blocks (keep blocks coming with "
                                             "`gridledger market operate`); time: proposal time in ns")
-    start: int = Field(ge=0, le=MAX_INT, description="market clock at which slot 0 opens (a block height, or ns)")
-    slot_length: int = Field(ge=2, le=MAX_INT, description="blocks (or ns) per slot")
-    reveal_offset: int = Field(ge=1, le=MAX_INT, description="bids of slot n close at start + n*slot_length + "
+    start: JsonInt = Field(ge=0, le=MAX_INT, description="market clock at which slot 0 opens (a block height, or ns)")
+    slot_length: JsonInt = Field(ge=2, le=MAX_INT, description="blocks (or ns) per slot")
+    reveal_offset: JsonInt = Field(ge=1, le=MAX_INT, description="bids of slot n close at start + n*slot_length + "
                                "reveal_offset; 1 <= reveal_offset < slot_length")
 
 
@@ -98,8 +117,8 @@ class MarketConfigBody(_StrictBody):
     data_model: DataModel = "key-per-tx"
     tie_rule: TieRule = "average"
     clock: ClockBody
-    lo: int = Field(ge=1, le=MAX_PRICE, description="price the grid pays for surplus, mc/kWh (below hi)")
-    hi: int = Field(ge=1, le=MAX_PRICE, description="price the grid charges for shortfall, mc/kWh")
+    lo: JsonInt = Field(ge=1, le=MAX_PRICE, description="price the grid pays for surplus, mc/kWh (below hi)")
+    hi: JsonInt = Field(ge=1, le=MAX_PRICE, description="price the grid charges for shortfall, mc/kWh")
     token_chaincode: str = Field(default="token", pattern=LEDGER_ID, description="chaincode that settles payments")
 
     @model_validator(mode="after")
@@ -113,7 +132,20 @@ class MarketConfigBody(_StrictBody):
         return self
 
 
+# Which roles carry a household, said in the schema as well (JSON Schema's if/then/else), so that a client built from
+# it never sends a prosumer without one: the same rule as check_participant's, which the validator below applies.
+HOUSEHOLD_RULE = {
+    "if": {"properties": {"role": {"const": "auctioneer"}}},
+    "then": {"properties": {"household": {"maxLength": 0}}},
+    "else": {"required": ["household"],
+             "properties": {"household": {"pattern": "^" + PARTICIPANT_PATTERN.pattern.removesuffix(r"\Z") + "$",
+                                          "not": {"const": "grid"}}}},
+}
+
+
 class MemberBody(_StrictBody):
+    model_config = ConfigDict(json_schema_extra=HOUSEHOLD_RULE)
+
     fingerprint: str = Field(pattern=FINGERPRINT, description="SHA-256 hex of the member's DER certificate (the "
                              "`fingerprint` of GET /v1/users/me)")
     role: Role

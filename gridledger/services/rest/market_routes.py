@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends
 from gridledger.common import msp
 from gridledger.services.rest.contract_calls import ContractCalls
 from gridledger.services.rest.deps import require
+from gridledger.services.rest.links import TRANSACTION, follow
 from gridledger.services.rest.market_models import (
     AccountId,
     BalanceResponse,
@@ -57,6 +58,7 @@ Submitter = Annotated[User, Depends(require("submit"))]
 Reader = Annotated[User, Depends(require("evaluate"))]
 Utility = Annotated[User, Depends(require("admin"))]
 
+CREATED_MARKET = {"market_id": "$response.body#/config/market_id"}
 router = APIRouter(prefix="/v1", tags=["energy market"], responses=PROBLEMS)  # type: ignore[arg-type]
 
 # The market and token contracts answer with these statuses on purpose (gridledger/chaincode/errors.py);
@@ -78,7 +80,11 @@ async def list_markets(backend: Backend, user: Reader) -> list[Any]:
     return await _calls.evaluate(backend, user, MARKET_CHAINCODE, "list_markets")
 
 
-@router.post("/markets", response_model=CreatedMarketResponse, status_code=201, tags=["energy market: utility"])
+@router.post("/markets", response_model=CreatedMarketResponse, status_code=201, tags=["energy market: utility"],
+             responses=follow(201, market=("get", "/v1/markets/{market_id}", CREATED_MARKET),
+                              members=("get", "/v1/markets/{market_id}/members", CREATED_MARKET),
+                              register=("post", "/v1/markets/{market_id}/members", CREATED_MARKET),
+                              transaction=TRANSACTION))
 async def create_market(body: MarketConfigBody, backend: Backend, user: Utility) -> CreatedMarketResponse:
     """(Admin right) Create a market; this organisation becomes its utility (the transaction is signed by the
     org's admin). The configuration is fixed from now on (docs/market.md); 409 if the id is taken. In height mode
@@ -91,7 +97,9 @@ async def create_market(body: MarketConfigBody, backend: Backend, user: Utility)
 
 
 @router.post("/markets/{market_id}/members", response_model=RegisteredResponse, status_code=201,
-             tags=["energy market: utility"])
+             tags=["energy market: utility"],
+             responses=follow(201, members=("get", "/v1/markets/{market_id}/members",
+                                            {"market_id": "$response.body#/market_id"}), transaction=TRANSACTION))
 async def register_members(market_id: MarketId, body: MembersBody, backend: Backend,
                            user: Utility) -> RegisteredResponse:
     """(Admin right, utility's organisation) Register certificate fingerprints as prosumers and meters of a
@@ -138,7 +146,8 @@ async def get_slot_result(market_id: MarketId, slot: SlotNumber, backend: Backen
 
 # ---------- bidding ----------
 
-@router.post("/markets/{market_id}/slots/{slot}/orders", response_model=SubmitResponse, status_code=201)
+@router.post("/markets/{market_id}/slots/{slot}/orders", response_model=SubmitResponse, status_code=201,
+             responses=follow(201, transaction=TRANSACTION))
 async def post_order(market_id: MarketId, slot: SlotNumber, body: OrderBody, backend: Backend,
                      user: Submitter) -> SubmitResponse:
     """Post a **sealed** order for your household (the household comes from your certificate's registration).
@@ -151,7 +160,8 @@ async def post_order(market_id: MarketId, slot: SlotNumber, body: OrderBody, bac
                          body.sealed_hex)
 
 
-@router.post("/markets/{market_id}/slots/{slot}/reveal", response_model=SubmitResponse)
+@router.post("/markets/{market_id}/slots/{slot}/reveal", response_model=SubmitResponse,
+             responses=follow(200, transaction=TRANSACTION))
 async def post_reveal(market_id: MarketId, slot: SlotNumber, body: RevealBody, backend: Backend,
                       user: Submitter) -> SubmitResponse:
     """Reveal your sealed order in the slot's reveal phase (own-key: the order's private key; commit-reveal:
@@ -161,7 +171,8 @@ async def post_reveal(market_id: MarketId, slot: SlotNumber, body: RevealBody, b
 
 # ---------- meters and accounts ----------
 
-@router.post("/meters/{household}/readings", response_model=SubmitResponse, status_code=201)
+@router.post("/meters/{household}/readings", response_model=SubmitResponse, status_code=201,
+             responses=follow(201, transaction=TRANSACTION))
 async def post_reading(household: HouseholdId, body: ReadingBody, backend: Backend,
                        user: Submitter) -> SubmitResponse:
     """A meter reports its household's energy (Wh) for a slot, once, before the slot is settled. The meter is

@@ -17,6 +17,7 @@ from gridledger.sdk import errors, offline
 from gridledger.services.rest.backend import RestBackend, b64, block_json, text_or_none
 from gridledger.services.rest.deps import authenticated, get_backend, require
 from gridledger.services.rest.enrol import register_certificate
+from gridledger.services.rest.links import RESPONSE_TX_ID, TRANSACTION, follow
 from gridledger.services.rest.models import (
     CHAINCODE_NAME,
     TX_ID,
@@ -62,7 +63,8 @@ def _user_response(user: User) -> UserResponse:
 
 # ---------- custodial chaincode calls ----------
 
-@router.post("/chaincodes/{name}/submit", tags=["chaincode"], response_model=SubmitResponse)
+@router.post("/chaincodes/{name}/submit", tags=["chaincode"], response_model=SubmitResponse,
+             responses=follow(200, transaction=TRANSACTION))
 async def submit(name: ChaincodeName, body: SubmitBody, backend: Backend,
                  user: Annotated[User, Depends(require("submit"))]) -> SubmitResponse:
     """Endorse, sign with the user's custodial key, order and wait for the commit. Retryable failures (MVCC and
@@ -87,7 +89,9 @@ async def evaluate(name: ChaincodeName, body: EvaluateBody, backend: Backend,
 
 # ---------- offline signing: prepare -> endorse -> submit ----------
 
-@router.post("/transactions/prepare", tags=["offline signing"], response_model=PrepareResponse, status_code=201)
+@router.post("/transactions/prepare", tags=["offline signing"], response_model=PrepareResponse, status_code=201,
+             responses=follow(201, endorse=("post", "/v1/transactions/{tx_id}/endorse", {"tx_id": RESPONSE_TX_ID}),
+                              transaction=TRANSACTION))
 async def prepare(body: PrepareBody, backend: Backend,
                   user: Annotated[User, Depends(require("submit"))]) -> PrepareResponse:
     """Build a proposal whose creator is the user's registered certificate; the user signs the returned bytes."""
@@ -115,7 +119,9 @@ def _verified_signature(backend, user: User, body: SignatureBody, signed: bytes,
     return signature
 
 
-@router.post("/transactions/{tx_id}/endorse", tags=["offline signing"], response_model=EndorseResponse)
+@router.post("/transactions/{tx_id}/endorse", tags=["offline signing"], response_model=EndorseResponse,
+             responses=follow(200, submit=("post", "/v1/transactions/{tx_id}/submit", {"tx_id": RESPONSE_TX_ID}),
+                              transaction=TRANSACTION))
 async def endorse(tx_id: TxId, body: SignatureBody, backend: Backend,
                   user: Annotated[User, Depends(require("submit"))]) -> EndorseResponse:
     """With the user's signature over the proposal, collect endorsements; the user signs the returned payload."""
@@ -130,7 +136,8 @@ async def endorse(tx_id: TxId, body: SignatureBody, backend: Backend,
                            result_base64=b64(pending.result))
 
 
-@router.post("/transactions/{tx_id}/submit", tags=["offline signing"], response_model=SubmitResponse)
+@router.post("/transactions/{tx_id}/submit", tags=["offline signing"], response_model=SubmitResponse,
+             responses=follow(200, transaction=TRANSACTION))
 async def submit_signed(tx_id: TxId, body: SignatureBody, backend: Backend,
                         user: Annotated[User, Depends(require("submit"))]) -> SubmitResponse:
     """With the user's signature over the payload, order the transaction and wait for its commit."""
