@@ -60,6 +60,7 @@ class PeerNode:
         self.endorser = Endorser(self.context, self.ledger, self.identity, self.runtime, self.metrics)
         self._commit_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
         self._endorse_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="endorse")
+        self.commit_failure: BaseException | None = None
 
     async def commit_block(self, block: block_pb2.Block) -> None:
         loop = asyncio.get_running_loop()
@@ -98,6 +99,7 @@ class PeerNode:
         logs.log_event(log, "peer started", name=config.name, port=port, height=self.ledger.height,
                        channel=self.context.channel_id)
         stop = asyncio.Event()
+        pulling.add_done_callback(lambda task: self._stop_if_commits_failed(task, stop))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
@@ -112,6 +114,19 @@ class PeerNode:
             for remote in group:
                 await remote.close()
         self.close()
+        if self.commit_failure is not None:
+            raise SystemExit(1)
+
+    def _stop_if_commits_failed(self, pulling: asyncio.Task, stop: asyncio.Event) -> None:
+        """Fail-stop: a block that cannot be committed (a full disk, a broken ledger) ends the puller, and then the
+        peer exits 1 rather than go on serving a ledger that silently stopped growing. A restart replays or cuts
+        what the failed commit left (peer/ledger), so a supervisor that restarts it heals it (docs/reliability.md)."""
+        if pulling.cancelled() or pulling.exception() is None:
+            return
+        self.commit_failure = pulling.exception()
+        logs.log_event(log, "peer stopping: a block cannot be committed", level=logging.ERROR, name=self.config.name,
+                       height=self.ledger.height, error=repr(self.commit_failure))
+        stop.set()
 
     def close(self) -> None:
         self._commit_executor.shutdown(wait=True)

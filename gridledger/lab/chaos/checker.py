@@ -67,10 +67,10 @@ def judge(acks: Iterable[Mapping[str, object]], chains: Mapping[str, Sequence[Bl
     """`acks`: the history's ack events (tx_id, block); `chains`: every node's blocks, all read from the same
     first block; `peers`: which of the chains are peers' (those carry validation codes)."""
     verdict = Verdict(forks=find_forks(chains))
-    ends = {node: (chain[-1].number + 1 if chain else 0) for node, chain in chains.items()}
+    first = min((chain[0].number for chain in chains.values() if chain), default=0)
+    ends = {node: (chain[-1].number + 1 if chain else first) for node, chain in chains.items()}
     if len(set(ends.values())) > 1:
         verdict.problems.append(f"nodes end at different heights after healing: {dict(sorted(ends.items()))}")
-    first = min((chain[0].number for chain in chains.values() if chain), default=0)
     positions = {peer: _valid_positions(chains.get(peer, ())) for peer in peers}
     lost, duplicated = set(), set()
     for ack in acks:

@@ -11,12 +11,12 @@ from gridledger.lab.report.charts import bar_chart, line_chart
 from gridledger.lab.report.html import HtmlReport
 
 COLUMNS = ("schedule", "faults injected", "acked", "committed", "lost", "duplicated", "forks", "max stall s",
-           "recovery s", "verdict")
+           "recovery s", "exited", "verdict")
 
 
 def schedule_row(result: ScheduleResult) -> tuple[object, ...]:
     return (result.index, "; ".join(result.faults) or "(none)", result.acked, result.committed, result.lost,
-            result.duplicated, result.forks, result.max_stall_s, result.recovery_s,
+            result.duplicated, result.forks, result.max_stall_s, result.recovery_s, ", ".join(result.exited),
             "ok" if result.ok else "FAILED: " + "; ".join(result.problems[:3]))
 
 

@@ -62,6 +62,7 @@ class ScheduleResult:
     forks: int = 0
     max_stall_s: float = 0.0
     recovery_s: float | None = None
+    exited: list[str] = field(default_factory=list)  # nodes that stopped on their own and were restarted
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -166,8 +167,20 @@ class ChaosRunner:
                     try:
                         await asyncio.to_thread(driver.end, active)
                         self.history.record("heal", schedule=schedule.index, fault=active.to_json())
+                        await self._restart_exited(driver.injector, active, schedule.index, result)
                     except (Unsupported, OSError) as exc:
                         result.problems.append(f"healing {fault.describe()}: {exc}")
+
+    async def _restart_exited(self, injector: Injector, fault: Fault, schedule: int, result: ScheduleResult) -> None:
+        """Restart every node that exited, as a supervisor would. A peer that stopped itself because its disk was
+        full is the designed fail-stop; any other exit is a finding."""
+        for node in sorted(set(injector.roles) - await asyncio.to_thread(injector.running)):
+            expected = fault.kind == "disk-full" and node in fault.nodes
+            self.history.record("exited", schedule=schedule, node=node, expected=expected)
+            result.exited.append(node)
+            if not expected:
+                result.problems.append(f"{node} exited during {fault.describe()}")
+            await asyncio.to_thread(injector.restart, node)
 
     async def _schedule(self, index: int, workload: ChaosWorkload, driver: FaultDriver, injector: Injector,
                         clients: NetworkClients, kinds: tuple[str, ...]) -> ScheduleResult:

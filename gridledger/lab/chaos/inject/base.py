@@ -47,6 +47,10 @@ class Injector(ABC):
                         tuple(n.name for org in self.network.peer_orgs for n in org.peers))
 
     @abstractmethod
+    def running(self) -> set[str]:
+        """The nodes whose process (container) is running."""
+
+    @abstractmethod
     def kill(self, node: str) -> None: ...
 
     @abstractmethod

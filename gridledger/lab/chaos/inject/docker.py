@@ -35,6 +35,9 @@ class DockerInjector(Injector):
         self.notes = ["link profiles: bandwidth (tbf) and loss (iptables statistic) only; delay and jitter need "
                       "netem, which this kernel lacks"]
 
+    def running(self) -> set[str]:
+        return {status.name for status in self.docker.status() if status.running}
+
     def kill(self, node: str) -> None:
         self.docker.kill_node(node)
 

@@ -78,6 +78,9 @@ class LocalInjector(Injector):
     def _pid(self, node: str) -> int:
         return int((self.local.node_dir(node) / "pid").read_text())
 
+    def running(self) -> set[str]:
+        return {status.name for status in self.local.status(self.network) if status.running}
+
     def kill(self, node: str) -> None:
         self.local.stop_node(node, sig=signal.SIGKILL)
 
