@@ -30,7 +30,7 @@ from tests.fuzz.world import World
 CRASH_CODES = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
 CRASH_NUMBERS = {code.value[0] for code in CRASH_CODES}
 DEADLINE_S = 10.0
-COMMIT_STATUS_DEADLINE_S = 0.3  # CommitStatus of an unknown tx waits for it: the client's deadline ends the wait
+COMMIT_STATUS_DEADLINE_S = 0.1  # CommitStatus of an unknown tx waits for it: the client's deadline ends the wait
 TRANSACT_WAIT_DEADLINE_S = 1.0  # a Transact batch with such a request: time for its other replies to arrive
 STREAM_READ = 4  # messages read from a server stream before the client cancels it
 

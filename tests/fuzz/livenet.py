@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from gridledger.cli.app import app as cli
 from gridledger.common.material import load_member
 from gridledger.ops.deploy import NetworkClients, deploy
 from gridledger.ops.localnet import LocalNetwork
@@ -62,7 +65,7 @@ async def _first_commit(local: LocalNetwork, definition: NetworkDefinition, addr
 @contextmanager
 def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1) -> Iterator[FuzzNetwork]:
     folder.mkdir(parents=True, exist_ok=True)
-    network_file = write_network(folder, orgs=1, peers_per_org=1, orderers=orderers)
+    network_file = write_network(folder, orgs=1, peers_per_org=1, batch_timeout_ms=50, orderers=orderers)
     local = LocalNetwork(folder / "data")
     try:
         local.up(network_file, timeout=60, rest=rest)
@@ -73,3 +76,12 @@ def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1) -> Iterato
         yield FuzzNetwork(local, network_file, definition, asyncio.run(_first_commit(local, definition, address)))
     finally:
         local.down()
+
+
+def enroll_admin_token(net: FuzzNetwork, user: str = "fuzzer") -> str:
+    """A custodial REST user with every scope, enrolled through the real CLI; its API token."""
+    result = CliRunner().invoke(cli, ["rest", "enroll", user, "--org", "Org1MSP", "--admin", "--data-dir",
+                                      str(net.local.data_dir)])
+    if result.exit_code != 0:
+        raise RuntimeError(f"rest enroll failed: {result.output}")
+    return result.stdout.strip().splitlines()[-1]

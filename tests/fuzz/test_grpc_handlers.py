@@ -11,7 +11,7 @@ import pytest
 
 from tests.fuzz import grpc_driver
 from tests.fuzz.grpc_driver import GrpcFuzzer, Method
-from tests.fuzz.livenet import FuzzNetwork, fuzz_network
+from tests.fuzz.livenet import FuzzNetwork
 
 pytestmark = pytest.mark.integration
 
@@ -20,9 +20,8 @@ SEED = 15
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzNetwork]:
-    with fuzz_network(tmp_path_factory.mktemp("grpc-fuzz")) as net:
-        yield net
+def network(fuzz_net: FuzzNetwork) -> FuzzNetwork:
+    return fuzz_net
 
 
 @pytest.fixture(scope="module")

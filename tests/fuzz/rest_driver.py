@@ -1,0 +1,129 @@
+"""schemathesis against the REST service of a running network (its own process, started by `network up` with REST):
+every operation of the OpenAPI document it serves, with inputs generated from that document, as an enrolled user
+with every scope; and stateful runs that follow the document's links (services/rest/links.py: prepare -> endorse ->
+submit -> transaction, chaincode submit -> transaction, market creation -> market and members).
+
+Checks: no 5xx (not_a_server_error), every status code and content type is one the operation declares, and every
+body validates against the declared schema. A failed check is recorded, not raised, so that one run reports all of
+them. The pytest slice is tests/fuzz/test_rest_schema.py; the long run is `scripts/fuzz.py rest`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+REQUEST_TIMEOUT_S = 30  # a hang: no answer within this
+
+
+@dataclass
+class Tally:
+    """What one operation (or the stateful run) answered: requests sent, statuses, failed checks."""
+
+    inputs: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    hangs: list[str] = field(default_factory=list)
+
+    def record(self, case, response, headers: dict[str, str]) -> None:
+        self.inputs += 1
+        self.statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except Exception as exc:  # schemathesis raises a FailureGroup naming every failed check
+            self.failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {str(exc)[:3000]}")
+
+
+def load_schema(url: str) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(f"{url}/openapi.json")
+
+
+MAX_WAIT_S = 1  # GET /v1/transactions/{tx_id}?wait= asks the service to wait for a commit; up to 60 s would
+# only measure the clock, so generated waits are cut to this (the bounds themselves are the schema's, 0..60)
+
+
+def bound_wait(case) -> None:
+    if isinstance(case.query, dict) and isinstance(case.query.get("wait"), int | float):
+        case.query["wait"] = min(case.query["wait"], MAX_WAIT_S)
+
+
+def _call(case, headers: dict[str, str], tally: Tally):
+    bound_wait(case)
+    try:
+        return case.call(headers=headers, timeout=REQUEST_TIMEOUT_S)
+    except Exception as exc:  # requests' Timeout, or a connection the service dropped
+        tally.inputs += 1
+        tally.hangs.append(f"{case.method} {case.formatted_path}: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _settings(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck))
+
+
+# Chaincode names are generated too, and almost never name a deployed one: half the inputs call the network's kv
+# chaincode, so that functions and arguments reach a contract rather than stop at "no such chaincode".
+DEPLOYED = {"name": "kv"}
+
+
+def _strategy(operation):
+    free = operation.as_strategy()
+    if "{name}" not in operation.path or not operation.path.startswith("/v1/chaincodes/"):
+        return free
+    return free | operation.as_strategy(path_parameters=DEPLOYED)
+
+
+def fuzz_operation(operation, token: str, examples: int, seed: int, tally: Tally) -> None:
+    """Up to `examples` generated requests at one operation."""
+    headers = {"Authorization": f"Bearer {token}"}
+
+    @hypothesis_seed(seed)
+    @_settings(examples)
+    @given(case=_strategy(operation))
+    def run(case) -> None:
+        response = _call(case, headers, tally)
+        if response is not None:
+            tally.record(case, response, headers)
+
+    run()
+
+
+def fuzz_stateless(schema, token: str, examples: int, seed: int) -> dict[str, Tally]:
+    """Every operation of the document, each with its own generated inputs."""
+    tallies: dict[str, Tally] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        fuzz_operation(operation, token, examples, seed, tallies.setdefault(operation.label, Tally()))
+    return tallies
+
+
+def fuzz_stateful(schema, token: str, scenarios: int, seed: int) -> Tally:
+    """Sequences of calls that feed one answer into the next request along the document's links."""
+    headers = {"Authorization": f"Bearer {token}"}
+    tally = Tally()
+
+    class Walk(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case) -> None:
+            bound_wait(case)
+
+        def get_call_kwargs(self, case) -> dict:
+            return {"headers": headers, "timeout": REQUEST_TIMEOUT_S}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            tally.record(case, response, headers)
+
+    hypothesis_seed(seed)(Walk.TestCase)
+    Walk.run(settings=settings(_settings(scenarios), stateful_step_count=6))
+    return tally
