@@ -21,7 +21,8 @@ demo: $(STAMP)
 test: $(STAMP) proto-check lint
 	$(BIN)/pytest -q -m "not faults"
 
-# The long runs: thousands of seeded BFT schedules and every Byzantine orderer mode on real processes.
+# The long runs: thousands of seeded BFT schedules, every Byzantine orderer mode on real processes, and 50 chaos
+# schedules per consensus type (tests/chaos; GRIDLEDGER_CHAOS_SCHEDULES=N for more or fewer).
 test-faults: $(STAMP)
 	GRIDLEDGER_BFT_SEEDS=$${GRIDLEDGER_BFT_SEEDS:-1500} $(BIN)/pytest -q tests/orderer/bft
 	$(BIN)/pytest -q -m faults
