@@ -2,6 +2,7 @@
 requests at every gRPC service of a running network, and schemathesis over every REST operation, then one table.
 
     .venv/bin/python scripts/fuzz.py [decoders] [grpc] [rest] [--runs N] [--grpc-inputs N] [--rest-examples N]
+                                     [--rest-scenarios N] [--seed N] [--artifacts DIR]
 
 With no part named, all three run. Columns: inputs executed, crashes (an undocumented exception, an INTERNAL or
 UNKNOWN gRPC status, a 5xx or a schema violation), hangs (no answer within the deadline), and coverage: for
@@ -26,14 +27,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.fuzz import grpc_driver  # noqa: E402
-from tests.fuzz.livenet import fuzz_network  # noqa: E402
+from tests.fuzz import grpc_driver, rest_driver  # noqa: E402
+from tests.fuzz.livenet import enroll_admin_token, fuzz_network  # noqa: E402
 from tests.fuzz.targets import BUILDERS  # noqa: E402
 from tests.fuzz.world import make_crypto  # noqa: E402
 
-PARTS = ("decoders", "grpc")
+PARTS = ("decoders", "grpc", "rest")
 COVERAGE = re.compile(r"#(\d+)\s+(INITED|DONE)\s+cov: (\d+)")
 EXECUTED = re.compile(r"stat::number_of_executed_units: (\d+)")
+REST_CHAINCODES = ("kv", "market", "token", "dsm")  # so the market and DSM endpoints reach their contracts
 
 
 @dataclass
@@ -110,6 +112,34 @@ def run_grpc(work: Path, inputs: int, seed: int, artifacts: Path) -> list[Row]:
     return rows
 
 
+def _rest_row(target: str, tally: rest_driver.Tally, started: float, artifacts: Path) -> Row:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", target).strip("-")
+    for number, failure in enumerate(tally.failures):
+        (artifacts / f"rest-{slug}-failure-{number}.txt").write_text(failure + "\n")
+    for number, hang in enumerate(tally.hangs):
+        (artifacts / f"rest-{slug}-hang-{number}.txt").write_text(hang + "\n")
+    answers = ", ".join(f"{code} {count}" for code, count in sorted(tally.statuses.items()))
+    return Row(target, tally.inputs, len(tally.failures), len(tally.hangs), answers, time.monotonic() - started)
+
+
+def run_rest(work: Path, examples: int, scenarios: int, seed: int, artifacts: Path) -> list[Row]:
+    rows = []
+    with fuzz_network(work / "rest-network", rest=True, chaincodes=REST_CHAINCODES) as net:
+        token = enroll_admin_token(net)
+        schema = rest_driver.load_schema(net.rest_url())
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            started, tally = time.monotonic(), rest_driver.Tally()
+            rest_driver.fuzz_operation(operation, token, examples, seed, tally)
+            rows.append(_rest_row(f"rest {operation.label}", tally, started, artifacts))
+        started = time.monotonic()
+        rows.append(_rest_row("rest stateful (links)", rest_driver.fuzz_stateful(schema, token, scenarios, seed),
+                              started, artifacts))
+        if not net.healthy():
+            rows.append(Row("rest nodes healthy", 0, 1, 0, "a node is down after the run", 0.0))
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     header = ("target", "inputs", "crashes", "hangs", "coverage / answers", "seconds")
     lines = [header, *((r.target, str(r.inputs), str(r.crashes), str(r.hangs), r.coverage, f"{r.seconds:.0f}")
@@ -124,8 +154,11 @@ def print_table(rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("parts", nargs="*", choices=[*PARTS, []], help="which fuzzers (default: all)")
-    parser.add_argument("--runs", type=int, default=20_000, help="atheris inputs per decoder target")
+    parser.add_argument("--runs", type=int, default=100_000, help="atheris inputs per decoder target")
     parser.add_argument("--grpc-inputs", type=int, default=10_000, help="inputs per gRPC service")
+    parser.add_argument("--rest-examples", type=int, default=10_000, help="generated inputs per REST operation "
+                        "(hypothesis stops early when an operation has fewer distinct inputs)")
+    parser.add_argument("--rest-scenarios", type=int, default=500, help="stateful walks along the links")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--artifacts", type=Path, default=Path(tempfile.gettempdir()) / "gridledger-fuzz-artifacts",
                         help="where crash and hang inputs are copied")
@@ -139,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += run_decoders(work, args.runs, args.seed, args.artifacts)
         if "grpc" in parts:
             rows += run_grpc(work, args.grpc_inputs, args.seed, args.artifacts)
+        if "rest" in parts:
+            rows += run_rest(work, args.rest_examples, args.rest_scenarios, args.seed, args.artifacts)
     print_table(rows)
     return 1 if any(row.crashes or row.hangs for row in rows) else 0
 

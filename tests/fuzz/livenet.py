@@ -1,6 +1,6 @@
-"""The running network the gRPC and stateful REST fuzzers aim at: one peer organisation with one peer, a solo
-orderer (or three raft orderers, so that Cluster.Step is served), each node its own process on 127.0.0.1, the kv
-chaincode deployed and one committed put, whose tx id seeds CommitStatus."""
+"""The running network the gRPC and REST fuzzers aim at: one peer organisation with one peer, a solo orderer (or
+three raft orderers), optionally the org's REST service, each its own process on 127.0.0.1, the kv chaincode (and
+any other shipped one asked for) deployed, and one committed put, whose tx id seeds CommitStatus."""
 
 from __future__ import annotations
 
@@ -63,15 +63,19 @@ async def _first_commit(local: LocalNetwork, definition: NetworkDefinition, addr
 
 
 @contextmanager
-def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1) -> Iterator[FuzzNetwork]:
+def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1,
+                 chaincodes: tuple[str, ...] = ("kv",)) -> Iterator[FuzzNetwork]:
+    """The network, up until the block ends; `chaincodes` (shipped ones, kv first: the commit seed needs it) are
+    deployed under ANY, so the long REST run can also reach the market and DSM contracts."""
     folder.mkdir(parents=True, exist_ok=True)
     network_file = write_network(folder, orgs=1, peers_per_org=1, batch_timeout_ms=50, orderers=orderers)
     local = LocalNetwork(folder / "data")
     try:
         local.up(network_file, timeout=60, rest=rest)
         definition = local.definition()
-        asyncio.run(deploy(NetworkClients(definition, local.crypto_dir), "kv", REPO / "gridledger" / "chaincode" /
-                           "kv", "1.0", "ANY"))
+        clients = NetworkClients(definition, local.crypto_dir)
+        for name in chaincodes:
+            asyncio.run(deploy(clients, name, REPO / "gridledger" / "chaincode" / name, "1.0", "ANY"))
         address = f"127.0.0.1:{definition.peer_orgs[0].peers[0].port}"
         yield FuzzNetwork(local, network_file, definition, asyncio.run(_first_commit(local, definition, address)))
     finally:
