@@ -1,5 +1,5 @@
 """A short real chaos run: a local Raft network (three orderer processes, two peers), two seeded schedules with a
-partition, a kill -9 of an orderer and a link profile, the workload on, then healed and judged."""
+partition of a peer and a kill -9 of an orderer, the workload on, then healed and judged."""
 
 from __future__ import annotations
 
@@ -15,20 +15,19 @@ from tests.integration.network import write_network
 
 pytestmark = pytest.mark.integration
 
-SEED = 60  # schedule 0: peer0-org1 partitioned for 2.6 s; schedule 1: kill -9 orderer2, mesh-ami on peer0-org1
+SEED = 146  # schedule 0: peer0-org1 partitioned for 2.1 s; schedule 1: kill -9 orderer0 (often the leader)
 
 
 def test_a_raft_network_survives_two_schedules_and_a_partition_really_cuts(tmp_path: Path) -> None:
-    network_file = write_network(tmp_path, orgs=1, peers_per_org=2, orderers=3)
+    network_file = write_network(tmp_path, orgs=1, peers_per_org=2, batch_timeout_ms=100, orderers=3)
     out = tmp_path / "out"
     spec = ChaosSpec(network_file=network_file, data_dir=tmp_path / "data", out_dir=out, seed=SEED, schedules=2,
-                     duration_s=6, kinds=("kill", "pause", "partition", "link"))
+                     duration_s=5, kinds=("kill", "pause", "partition", "link"))
     result = asyncio.run(ChaosRunner(spec).run())
 
     assert result.ok, (result.final_problems, [s.problems for s in result.schedules])
     assert [s.faults for s in result.schedules] == [
-        ["partition peer0-org1 @1.9s for 2.6s"],
-        ["kill orderer2 @2.0s for 1.1s", "link mesh-ami peer0-org1 @3.6s for 1.1s"]]
+        ["partition peer0-org1 @1.1s for 2.1s"], ["kill orderer0 @1.0s for 1.6s"]]
     for schedule in result.schedules:
         assert schedule.acked > 0 and schedule.committed == schedule.acked and schedule.lost == 0
         assert schedule.recovery_s is not None

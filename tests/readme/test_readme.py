@@ -151,6 +151,14 @@ def _check_bench(work: Path, out: str) -> None:
     assert len(json.loads((work / "bench-sweep" / "results.json").read_text())["runs"]) == 2
 
 
+def _check_chaos(work: Path, out: str) -> None:
+    """The run's files exist and its verdict holds; what the checks mean is tests/chaos' business."""
+    result = json.loads((work / "chaos-out" / "result.json").read_text())
+    assert result["ok"] and result["acked"] > 0 and result["lost"] == result["forks"] == 0, result
+    assert (work / "chaos-out" / "history.jsonl").stat().st_size > 0
+    assert "Recovery per schedule" in (work / "chaos-out" / "report.html").read_text()
+
+
 def _check_rest(work: Path, out: str) -> None:
     assert '"validation_code":"VALID"' in out, out
 
@@ -201,6 +209,10 @@ PLAN = [
         ("--duration 60", "--duration 2", "a 2 s round"), ("--duration 20", "--duration 2", "a 2 s round"),
         ("batch_timeout_ms=50,200,500", "batch_timeout_ms=50,500", "two networks instead of three")],
         check=_check_bench),
+    Plan("Chaos runs", substitutions=[
+        ("deploy/networks/raft.yaml", "deploy/networks/dev.yaml", "one solo orderer and one peer, at CI size"),
+        ("--schedules 5 --duration 10", "--schedules 1 --duration 4", "one 4 s schedule")],
+        check=_check_chaos),
     Plan("REST API", check=_check_rest),
     Plan("Energy market over REST", check=_check_market),
     Plan("Python SDK", language="python", check=_check_sdk),
