@@ -21,35 +21,60 @@ DEFAULTS = {"workload": "kv-blind-write", "rate_control": "fixed-rate:10", "dura
 
 
 def test_rate_specs_parse_and_reject() -> None:
-    assert parse_rate("fixed-rate:250", 10).target(3, 0) == 250
+    assert parse_rate("fixed-rate:250", 10).target(3, 0, 0) == 250
     assert isinstance(parse_rate("fixed-load:20", 10), FixedLoad) and parse_rate("fixed-load:20", 10).mode == "load"
     linear = parse_rate("linear-rate:100:300", 10)
-    assert isinstance(linear, LinearRate) and linear.target(5, 0) == 200 and linear.target(20, 0) == 300
+    assert isinstance(linear, LinearRate) and linear.target(5, 0, 0) == 200 and linear.target(20, 0, 0) == 300
     for bad in ("fixed-rate", "fixed-rate:x", "fixed-rate:-1", "linear-rate:1", "warp-speed:9", "fixed-load:0"):
         with pytest.raises(ValueError):
             parse_rate(bad, 10)
 
 
-def test_maximum_rate_steps_up_while_keeping_up_then_holds_at_the_best_window() -> None:
+class Windows:
+    """Drives a MaximumRate controller one window at a time: the second half of each window completes
+    `achieved` transactions per second with `in_flight` still outstanding at its end."""
+
+    def __init__(self, controller: MaximumRate) -> None:
+        self.controller, self.completed = controller, 0
+
+    def __call__(self, achieved: float, in_flight: int = 0) -> float:
+        start = self.controller._window_start
+        self.controller.target(start + 1, self.completed, in_flight)
+        self.completed += int(achieved)
+        return self.controller.target(start + 2, self.completed, in_flight)
+
+
+def test_maximum_rate_steps_the_rate_then_the_backlog_and_holds_the_best_backlog() -> None:
     controller = MaximumRate("maximum-rate:100:2", start=100, window=2)
-    completed = 0
-
-    def window(rate_achieved: float) -> float:
-        """One window: the second half of it completes at `rate_achieved` tx/s."""
-        nonlocal completed
-        start = controller._window_start
-        controller.target(start + 1, completed)
-        completed += int(rate_achieved)
-        return controller.target(start + 2, completed)
-
-    assert controller.target(0, 0) == 100
-    assert window(100) == 150  # kept up: step up
+    window = Windows(controller)
+    assert controller.target(0, 0, 0) == 100 and controller.mode == "rate"
+    assert window(100) == 150  # kept up: step the rate
     assert window(150) == 225
-    assert window(160) == 225  # fell short without improving: first strike
-    assert window(200) == 225  # improved: strikes start over
-    assert window(201) == 225  # first strike again
-    assert window(199) == pytest.approx(190)  # second in a row: hold at the mean of the saturated windows
-    assert controller.holding and controller.summary()["max_window_throughput_tps"] == pytest.approx(201)
+    # fell behind: from now on the target is a backlog, starting from what is in flight
+    assert window(190, in_flight=200) == 200 and controller.mode == "load"
+    assert window(180) == 300  # the first backlog window sets the bar afresh: a bigger backlog
+    assert window(250) == 450  # improved on it
+    assert window(300) == 675
+    assert window(305) == 1012.5  # not 5% better: first strike, one more step
+    assert window(290) == 450  # second strike in a row: back to the backlog of the best window
+    assert controller.holding
+    assert window(296) == 450 and window(298) == 450
+    summary = controller.summary()
+    assert summary["sustained_tps"] == pytest.approx(297)  # the windows held at that backlog
+    assert summary["max_window_throughput_tps"] == 300 and summary["best_backlog"] == 450
+    assert summary["stopped"] == "held the best backlog"
+
+
+def test_maximum_rate_says_when_the_round_ended_before_it_settled() -> None:
+    controller = MaximumRate("maximum-rate:100:2", start=100, window=2)
+    window = Windows(controller)
+    window(100)
+    assert "before the network fell behind" in controller.summary()["stopped"]
+    assert math.isnan(controller.summary()["sustained_tps"])
+    window(100, in_flight=80)
+    window(200)
+    summary = controller.summary()
+    assert "still being searched" in summary["stopped"] and summary["sustained_tps"] == 200
 
 
 def test_round_summary_follows_caliper_definitions() -> None:

@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import ClassVar, Literal
+from typing import Literal
 
 
 class RateController(ABC):
-    mode: ClassVar[Literal["rate", "load"]] = "rate"
+    mode: Literal["rate", "load"] = "rate"  # maximum-rate changes its own mode during a round
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
 
     @abstractmethod
-    def target(self, elapsed: float, completed: int) -> float:
-        """The target at `elapsed` seconds into the round, given the transactions completed so far."""
+    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
+        """The target at `elapsed` seconds into the round, given the transactions completed so far and those sent
+        but not completed yet."""
 
-    def summary(self) -> dict[str, float]:
-        """What the controller found out during the round (maximum-rate's best throughput); empty otherwise."""
+    def summary(self) -> dict[str, float | str]:
+        """What the controller found out during the round (maximum-rate's capacity); empty otherwise."""
         return {}
 
 
@@ -34,7 +35,7 @@ class FixedRate(RateController):
         super().__init__(spec)
         self.tps = tps
 
-    def target(self, elapsed: float, completed: int) -> float:
+    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
         return self.tps
 
 
@@ -45,7 +46,7 @@ class FixedLoad(RateController):
         super().__init__(spec)
         self.backlog = backlog
 
-    def target(self, elapsed: float, completed: int) -> float:
+    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
         return self.backlog
 
 
@@ -56,20 +57,24 @@ class LinearRate(RateController):
         super().__init__(spec)
         self.start, self.end, self.duration = start, end, duration
 
-    def target(self, elapsed: float, completed: int) -> float:
+    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
         fraction = min(max(elapsed / self.duration, 0.0), 1.0) if self.duration > 0 else 1.0
         return self.start + (self.end - self.start) * fraction
 
 
 class MaximumRate(RateController):
-    """Steps the rate up until throughput stops growing, then holds at the best throughput seen.
+    """Finds the most the network sustains: first by rate, then by backlog.
 
     Every WINDOW seconds it looks at the throughput (completed transactions, any outcome) of the window's second
-    half, so the latency of a step does not count against it. While the network keeps up (>= KEEP_UP of the
-    target), the target grows by STEP. When it does not keep up, the target stays while throughput still improves
-    by more than GROWTH over the best window so far; after STRIKES windows in a row without it the controller
-    holds for the rest of the round at the mean throughput of the windows that did not keep up (the sustained
-    capacity; the best single window overstates it), so the backlog stops growing.
+    half, so the latency of a step does not count against it. While the network keeps up with the rate (>= KEEP_UP
+    of the target), the rate grows by STEP. Once it falls behind, a fixed rate can no longer tell capacity: the
+    network batches more per message as work queues up, so its capacity grows with the backlog (docs/performance.md),
+    and holding the rate it managed would drain the queue and with it the batching that made the rate possible. So
+    the controller switches to steering the backlog, starting from what is in flight at that moment: the backlog
+    grows by STEP while throughput improves by more than GROWTH over the best window of this phase; after STRIKES
+    windows in a row without that, it holds for the rest of the round at the backlog of the best window. The
+    sustained capacity is the mean throughput of the windows held there (of the best window, if the round ended
+    before the controller settled; `stopped` says which).
     """
 
     STEP = 1.5
@@ -79,45 +84,57 @@ class MaximumRate(RateController):
 
     def __init__(self, spec: str, start: float = 50.0, window: float = 3.0) -> None:
         super().__init__(spec)
+        self.mode = "rate"
         self.rate, self.window = start, window
-        self.best = 0.0
+        self.backlog = 0.0
+        self.best = 0.0  # the best window of the current phase
+        self.rate_best = 0.0  # the best window while steering the rate
+        self.best_backlog = 0.0
         self.holding = False
         self._strikes = 0
-        self._saturated: list[float] = []
+        self._held: list[float] = []
         self._window_start = 0.0
         self._middle: tuple[float, int] | None = None
 
-    def target(self, elapsed: float, completed: int) -> float:
-        if self.holding:
-            return self.rate
+    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
         if self._middle is None and elapsed - self._window_start >= self.window / 2:
             self._middle = (elapsed, completed)
         if elapsed - self._window_start >= self.window and self._middle is not None:
             throughput = (completed - self._middle[1]) / max(elapsed - self._middle[0], 1e-9)
             self._window_start, self._middle = elapsed, None
-            self._judge(throughput)
-        return self.rate
+            self._judge(throughput, in_flight)
+        return self.rate if self.mode == "rate" else self.backlog
 
-    def _judge(self, throughput: float) -> None:
-        improved = throughput > self.best * self.GROWTH
-        self.best = max(self.best, throughput)
-        if throughput >= self.KEEP_UP * self.rate:
-            self.rate *= self.STEP
-            self._strikes = 0
-            return
-        self._saturated.append(throughput)
-        if improved:
-            self._strikes = 0
-            return
-        self._strikes += 1
-        if self._strikes >= self.STRIKES:
-            self.holding = True
-            self.rate = sum(self._saturated) / len(self._saturated)
+    def _judge(self, throughput: float, in_flight: int) -> None:
+        if self.holding:
+            self._held.append(throughput)
+        elif self.mode == "rate":
+            self.best = max(self.best, throughput)
+            if throughput >= self.KEEP_UP * self.rate:
+                self.rate *= self.STEP
+            else:  # the backlog search starts afresh: a rate window that was draining a queue is no baseline
+                self.mode, self.rate_best, self.best = "load", self.best, 0.0
+                self.backlog = self.best_backlog = float(max(in_flight, 1))
+        elif throughput > self.best * self.GROWTH:
+            self.best, self.best_backlog, self._strikes = throughput, self.backlog, 0
+            self.backlog *= self.STEP
+        else:
+            self._strikes += 1
+            if self._strikes >= self.STRIKES:
+                self.holding, self.backlog = True, self.best_backlog
+            else:
+                self.backlog *= self.STEP
 
-    def summary(self) -> dict[str, float]:
-        sustained = sum(self._saturated) / len(self._saturated) if self._saturated else math.nan
-        return {"max_window_throughput_tps": self.best, "saturated_mean_tps": sustained,
-                "final_target_tps": self.rate}
+    def summary(self) -> dict[str, float | str]:
+        if self._held:
+            stopped, sustained = "held the best backlog", sum(self._held) / len(self._held)
+        elif self.mode == "load":
+            stopped, sustained = "the round ended while the backlog was still being searched", self.best
+        else:
+            stopped, sustained = "the round ended before the network fell behind the rate", math.nan
+        return {"sustained_tps": sustained, "max_window_throughput_tps": max(self.best, self.rate_best),
+                "last_rate_tps": self.rate,
+                "best_backlog": self.best_backlog, "held_windows": len(self._held), "stopped": stopped}
 
 
 def parse_rate(spec: str, duration: float) -> RateController:

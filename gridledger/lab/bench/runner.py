@@ -6,6 +6,7 @@ load average and the crypto bound. Writing the results is output.py's job; showi
 from __future__ import annotations
 
 import os
+import statistics
 import time
 import uuid
 from collections.abc import Sequence
@@ -102,11 +103,12 @@ class RoundDriver:
 
     async def __call__(self, index: int, spec: RoundSpec) -> RoundOutput:
         controller = parse_rate(spec.rate_control, spec.duration)
-        order = RoundOrder(index, spec.workers, spec.workload, spec.options, controller.mode, spec.duration, 0.0,
-                           spec.tx_timeout, spec.max_in_flight)
+        order = RoundOrder(index, spec.workers, spec.workload, spec.options, spec.duration, 0.0, spec.tx_timeout,
+                           spec.max_in_flight)
         shared = self.pool.shared
         shared.reset()
-        shared.target.value = controller.target(0.0, 0)
+        shared.target.value = controller.target(0.0, 0, 0)
+        shared.load_mode.value = controller.mode == "load"
         self.progress.note(f"{self.run.label} / {spec.label}: preparing {spec.workload} on {spec.workers} worker(s)")
         await self.pool.setup(order, SETUP_TIMEOUT)
         load_start = load_average()
@@ -118,18 +120,19 @@ class RoundDriver:
         node_sampler.start()
         client_sampler.start()
         start_at = time.monotonic() + START_DELAY
-        targets: list[float] = []
+        targets: dict[str, list[float]] = {"rate": [], "load": []}
         self.progress.round_started(spec.label, spec.duration)
 
         def tick() -> None:
             elapsed = time.monotonic() - start_at
             workers = range(spec.workers)
             completed = sum(shared.completed[i] for i in workers)
+            sent = sum(shared.sent[i] for i in workers)
             if 0 <= elapsed < spec.duration:
-                shared.target.value = controller.target(elapsed, completed)
-                targets.append(shared.target.value)
-            self.progress.round_tick(min(max(elapsed, 0.0), spec.duration), shared.target.value,
-                                     sum(shared.sent[i] for i in workers), completed,
+                shared.target.value = controller.target(elapsed, completed, sent - completed)
+                shared.load_mode.value = controller.mode == "load"
+                targets[controller.mode].append(shared.target.value)
+            self.progress.round_tick(min(max(elapsed, 0.0), spec.duration), shared.target.value, sent, completed,
                                      sum(shared.valid[i] for i in workers))
 
         records = await self.pool.run(order, start_at, tick)
@@ -144,17 +147,18 @@ class RoundDriver:
         self.progress.round_finished(result)
         return RoundOutput(result, records, [(b.at - start_at, b.transactions, b.size) for b in blocks])
 
-    def _result(self, spec: RoundSpec, controller: RateController, records: list[Record], targets: list[float],
+    def _result(self, spec: RoundSpec, controller: RateController, records: list[Record],
+                targets: dict[str, list[float]],
                 blocks: list[BlockSeen], resources: dict, metric_deltas: dict) -> dict:
         summary = summarize(records)
         block_stats = block_summary(blocks, self.run.network.batch)
         bound = network_bound(self.run.network, self.cost)
-        mean_target = sum(targets) / len(targets) if targets else controller.target(0.0, 0)
         return {
             "label": spec.label, "workload": spec.workload, "rate_control": spec.rate_control,
             "duration_s": spec.duration, "workers": spec.workers, "options": spec.options, **summary,
-            "target_send_rate_tps": mean_target if controller.mode == "rate" else None,
-            "target_backlog": mean_target if controller.mode == "load" else None,
+            # maximum-rate has both: the rates it probed, then the backlogs
+            "target_send_rate_tps": statistics.fmean(targets["rate"]) if targets["rate"] else None,
+            "target_backlog": statistics.fmean(targets["load"]) if targets["load"] else None,
             "rate_controller": controller.summary(),
             "blocks": block_stats,
             "stages": {node: nodemetrics.stages(d) for node, d in metric_deltas.items()},

@@ -54,7 +54,6 @@ class RoundOrder:
     workers: int  # taking part in this round: workers 0..workers-1
     workload: str
     options: dict[str, Any]
-    mode: str  # "rate" or "load", see rates.py
     duration: float
     start_at: float  # time.monotonic() at which to start sending
     tx_timeout: float
@@ -66,13 +65,15 @@ class Shared:
     """Shared memory between the coordinator and its workers (created by the coordinator before spawning)."""
 
     target: Any  # multiprocessing Value('d'): total rate or backlog for all workers together
+    load_mode: Any  # Value('b'): 1 while the target is a backlog (see rates.py: maximum-rate switches mid-round)
     sent: Any  # Array('q'), one slot per worker
     completed: Any  # Array('q')
     valid: Any  # Array('q'): completed VALID
 
     @classmethod
     def create(cls, context: multiprocessing.context.BaseContext, workers: int) -> Shared:
-        return cls(context.Value("d", 0.0, lock=False), context.Array("q", workers, lock=False),
+        return cls(context.Value("d", 0.0, lock=False), context.Value("b", 0, lock=False),
+                   context.Array("q", workers, lock=False),
                    context.Array("q", workers, lock=False), context.Array("q", workers, lock=False))
 
     def reset(self) -> None:
@@ -141,19 +142,25 @@ class RoundRunner:
 
     async def run(self) -> list[Record]:
         await asyncio.sleep(max(0.0, self.order.start_at - time.monotonic()))
-        deadline = self.order.start_at + self.order.duration
-        if self.order.mode == "load":
-            await self._keep_backlog(deadline)
-        else:
-            await self._pace(deadline)
+        await self._send(self.order.start_at + self.order.duration)
         if self.in_flight:
             await asyncio.wait(set(self.in_flight), timeout=self.order.tx_timeout + 5)
         return self.records
 
-    async def _pace(self, deadline: float) -> None:
-        """Token bucket: credit grows with the target rate; a burst is capped at one tick's worth plus one."""
+    async def _send(self, deadline: float) -> None:
+        """Until the deadline, either keep the target backlog in flight or pace at the target rate (a token bucket
+        whose credit grows with the rate, a burst capped at one tick's worth plus one); the coordinator may switch
+        between the two at any tick."""
         credit, last = 0.0, time.monotonic()
         while (now := time.monotonic()) < deadline:
+            if self.shared.load_mode.value:
+                backlog = max(1, math.ceil(self._share()))
+                while len(self.in_flight) < min(backlog, self.order.max_in_flight):
+                    self._launch()
+                credit, last = 0.0, now
+                await asyncio.wait(set(self.in_flight), timeout=min(0.05, deadline - now),
+                                   return_when=asyncio.FIRST_COMPLETED)
+                continue
             rate = self._share()
             credit = min(credit + rate * (now - last), rate * TICK + 1)
             last = now
@@ -162,14 +169,6 @@ class RoundRunner:
                 if len(self.in_flight) < self.order.max_in_flight:
                     self._launch()
             await asyncio.sleep(TICK)
-
-    async def _keep_backlog(self, deadline: float) -> None:
-        while (now := time.monotonic()) < deadline:
-            backlog = max(1, math.ceil(self._share()))
-            while len(self.in_flight) < min(backlog, self.order.max_in_flight):
-                self._launch()
-            await asyncio.wait(set(self.in_flight), timeout=min(0.05, deadline - now),
-                               return_when=asyncio.FIRST_COMPLETED)
 
 
 async def serve(config: WorkerConfig, commands: multiprocessing.Queue, results: multiprocessing.Queue,
