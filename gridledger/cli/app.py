@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from gridledger.cli.agents import agents_app
 from gridledger.cli.bench import bench
 from gridledger.cli.chain import chaincode_app, invoke, ledger_app, query
 from gridledger.cli.chaos import chaos_app
@@ -25,6 +26,7 @@ app.add_typer(network_app, name="network")
 app.add_typer(chaincode_app, name="chaincode")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(agents_app, name="agents")
 app.add_typer(market_app, name="market")
 app.add_typer(dsm_app, name="dsm")
 app.add_typer(opf_app, name="opf")

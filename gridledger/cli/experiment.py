@@ -14,11 +14,13 @@ from gridledger.cli.dsm import report_dsm_runs, run_dsm_experiments
 from gridledger.cli.opf import report_opf_runs, run_opf_experiments
 from gridledger.cli.output import JsonOption, console, err, print_json
 from gridledger.cli.progress import load_runnable, run_with_bars
+from gridledger.lab.agents.fleet import IN_RUNNER, AgentProcessError, Placement, parse_placement
 from gridledger.lab.experiment.metrics import RunMetrics, compute, metrics_table
 from gridledger.lab.experiment.report import write_report
 from gridledger.lab.experiment.rundata import RunFileError, load_run
-from gridledger.lab.experiment.runner import run_experiment
+from gridledger.lab.experiment.runner import PlacementError, run_experiment
 from gridledger.lab.experiment.spec import SpecError, load_spec, spec_kind
+from gridledger.ops.docker import DockerError
 
 EXPERIMENT_KINDS = ("market", "dsm", "opf")  # each kind's branch in `run` below
 
@@ -30,18 +32,23 @@ def stop_command(data_dir: Path) -> str:
 
 
 def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, shown: Console = console,
-              network: Path | None = None) -> list[Path]:
+              network: Path | None = None, agents: Placement = IN_RUNNER, docker: bool = False) -> list[Path]:
     """Run each spec in turn with a progress display on `shown`; return the run directories. With `keep` the last
     network stays up (each run needs its own network, so earlier ones are stopped when the next starts); `network`
-    replaces the specs' network definition."""
+    replaces the specs' network definition; `agents` places the households' agents, `docker` runs the networks in
+    containers."""
     run_dirs = []
     loaded = [load_runnable(path, load_spec, quick) for path in specs]
     if network is not None:
         loaded = [spec.model_copy(update={"network": network}) for spec in loaded]
     for number, spec in enumerate(loaded, start=1):
         last = number == len(loaded)
-        run_dir = run_with_bars(spec.name, shown, lambda bars, spec=spec, last=last: run_experiment(
-            spec, out, bars, keep_network=keep and last))
+        try:
+            run_dir = run_with_bars(spec.name, shown, lambda bars, spec=spec, last=last: run_experiment(
+                spec, out, bars, keep_network=keep and last, agents=agents, docker=docker))
+        except (PlacementError, AgentProcessError, DockerError) as exc:
+            err.print(f"[red]{spec.name}: {escape(str(exc))}[/red]")
+            raise typer.Exit(2 if isinstance(exc, PlacementError) else 1) from None
         shown.print(f"{spec.name}: done, results in {run_dir}")
         if keep and last:
             shown.print(f"its network is still running: `gridledger market verify {spec.name.replace('.', '-')} 0 "
@@ -87,12 +94,25 @@ def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (dep
         out: Path = typer.Option(Path("results"), "--out", help="folder for the run directories"),
         quick: bool = typer.Option(False, "--quick", help="the spec's reduced size (63 households, a few slots)"),
         keep: bool = typer.Option(False, "--keep", help="leave the last run's network up (to inspect or verify)"),
+        agents: str = typer.Option("inline", "--agents",
+                                   help="market runs: the agents inside the runner (inline), in N local processes "
+                                        "(local:N) or in N containers (docker:N, with --docker)"),
+        docker: bool = typer.Option(False, "--docker", help="market runs: the network in containers (Compose)"),
         as_json: bool = JsonOption) -> None:
     """Run experiments one after another, each on a fresh local network, then report them together. The specs'
     `kind` (market when absent) picks the runner; one command runs specs of one kind."""
     kind = common_kind(specs)
+    try:
+        placement = parse_placement(agents)
+    except ValueError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    if kind != "market" and (placement != IN_RUNNER or docker):
+        err.print(f"[red]--agents and --docker apply to market experiments only; these specs are {kind}[/red]")
+        raise typer.Exit(2)
     if kind == "market":
-        summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console), out, as_json)
+        summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console, agents=placement,
+                            docker=docker), out, as_json)
     elif kind == "dsm":
         run_dsm_experiments(specs, out, quick, keep, as_json)
     elif kind == "opf":

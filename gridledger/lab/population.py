@@ -25,6 +25,7 @@ class Member:
     identity: msp.SigningIdentity
     role: str
     household: str = ""
+    pem: msp.KeyPair | None = None  # the certificate and key as issued, for handing to an agent process
 
     @property
     def fingerprint(self) -> str:
@@ -45,6 +46,12 @@ class IdentityIssuer:
         pair = msp.issue_identity(self._ca, name, "client")
         return msp.SigningIdentity.from_pem(self.msp_id, pair.cert_pem, pair.key_pem)
 
+    def issue_member(self, role: str, household: str) -> Member:
+        """A household's device identity that keeps its PEM files, so the runner can hand them to the agent
+        process that acts for the household."""
+        pair = msp.issue_identity(self._ca, f"{role}-{household}", "client")
+        return Member(msp.SigningIdentity.from_pem(self.msp_id, pair.cert_pem, pair.key_pem), role, household, pair)
+
 
 @dataclass(frozen=True)
 class Household:
@@ -61,7 +68,6 @@ def build_households(crypto_dir: Path, orgs: list[str], household_ids: list[str]
         issuer = issuers[index % len(issuers)]
         households.append(Household(
             household, issuer.msp_id,
-            Member(issuer.issue(f"prosumer-{household}"), PROSUMER, household),
-            Member(issuer.issue(f"meter-{household}"), METER, household)))
+            issuer.issue_member(PROSUMER, household), issuer.issue_member(METER, household)))
     return households
 

@@ -4,13 +4,20 @@ simulated community from a trace, run the market slot by slot with agents, and w
 Slots overlap as they do in a running market: slot n+1's bidding opens at its clock boundary while slot n is still
 being cleared and settled. Everything the report needs is read back from the ledger (results, allocations,
 settlements), so a run measures what the chain recorded, not what the agents believe they did.
+
+The households' agents run inside the runner (`--agents inline`, the default) or in agent processes of their own
+(`local:N` subprocesses, `docker:N` containers beside a network in containers; lab/agents/fleet.py): then the
+runner keeps the operator's and auctioneer's roles, closes a phase once every process is done with it, and merges
+their records into transactions.csv. `--docker` runs the network as a Compose project instead of local processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +28,9 @@ import yaml
 from gridledger.common import msp
 from gridledger.common.market.config import Clock, MarketConfig
 from gridledger.common.material import load_member
+from gridledger.lab.agents import progress as agent_steps
 from gridledger.lab.agents.chainclock import BlockRecord, ChainClock, write_blocks_csv
+from gridledger.lab.agents.fleet import IN_RUNNER, INLINE, AgentFleet, Launch, Placement, launch_agents
 from gridledger.lab.agents.operator import ClockTicker, Operator
 from gridledger.lab.agents.participants import Auctioneer, Meter, Prosumer
 from gridledger.lab.agents.records import TxLog
@@ -45,6 +54,8 @@ from gridledger.lab.population import (
 )
 from gridledger.lab.traces import Trace, TraceError, load_trace
 from gridledger.ops.deploy import NetworkClients, deploy
+from gridledger.ops.docker import DockerNetwork
+from gridledger.ops.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE
 from gridledger.ops.localnet import LocalNetwork
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 from gridledger.ops.verify import VerifyReport, verify_network
@@ -92,6 +103,34 @@ def start_fresh_network(network: Path, overrides: NetworkOverrides, run_dir: Pat
     return local, network_file
 
 
+@dataclass(frozen=True)
+class RunNetwork:
+    """The network a market run uses: local processes, or a Compose project (`project`, whose nodes run `image`)."""
+
+    definition: NetworkDefinition
+    crypto_dir: Path
+    stop: Callable[[], None]
+    project: str | None = None
+    image: str | None = None
+
+
+def start_fresh_containers(network: Path, overrides: NetworkOverrides, run_dir: Path, project: str,
+                           progress: Progress) -> RunNetwork:
+    """A run's network as Compose project `project` from nothing: an earlier run's containers and volumes for
+    run_dir/network are removed first, and the network's own at the end."""
+    network_file = derived_network(network, overrides, run_dir)
+    data_dir = run_dir / "network"
+    containers = DockerNetwork(data_dir, project=project)
+    if containers.layout.project_file.exists():
+        containers.down(purge=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    progress("starting the network in containers", 0, 1)
+    containers.up(network_file)
+    progress("starting the network in containers", 1, 1)
+    return RunNetwork(containers.definition(), containers.layout.crypto_dir, lambda: containers.down(purge=True),
+                      project, os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE)
+
+
 def select_trace(spec: ExperimentSpec) -> Trace:
     """The households and slots the spec asks for; TraceError says what is missing before any network starts."""
     trace = load_trace(spec.trace.path)
@@ -121,15 +160,19 @@ class MarketSession:
     """One run's market on a running network: setup, slots, and reading the results back."""
 
     def __init__(self, spec: ExperimentSpec, network: NetworkDefinition, crypto_dir: Path, trace: Trace,
-                 progress: Progress) -> None:
+                 progress: Progress, placement: Placement = IN_RUNNER, agents_dir: Path | None = None,
+                 run_network: RunNetwork | None = None) -> None:
         self.spec = spec
         self.network = network
         self.crypto_dir = crypto_dir
         self.trace = trace
         self.progress = progress
+        self.placement = placement
+        self.agents_dir = agents_dir
+        self.run_network = run_network
         self.log = TxLog()
         self.rng = random.Random(spec.agents.seed)
-        self.market_id = spec.name.replace(".", "-")
+        self.market_id = spec.market_id
         self.orgs = list(network.peer_msp_ids)
         self.utility = self.orgs[0]
         self._trusted = network.msp_ids
@@ -208,8 +251,9 @@ class MarketSession:
     # ----- slots -----
 
     async def run_slot(self, slot: int, schedule: Clock, clock: ChainClock, operator: Operator,
-                       community: Community) -> None:
-        """One slot's life, at the boundaries of the market's own clock (the chaincode refuses earlier steps)."""
+                       community: Community, fleet: AgentFleet | None = None) -> None:
+        """One slot's life, at the boundaries of the market's own clock (the chaincode refuses earlier steps);
+        with agent processes (`fleet`), each phase closes once every process is done with it."""
         trace_slot = self.trace.slots[slot]
         lo, hi = self.trace.prices(trace_slot)
         can_bid = True
@@ -220,6 +264,8 @@ class MarketSession:
         if can_bid:
             await asyncio.gather(*(prosumer.bid(slot, *self.trace.reading(prosumer.household, trace_slot), lo, hi)
                                    for prosumer in community.prosumers))
+        if fleet is not None:
+            await fleet.reached(agent_steps.BID, slot)
         await operator.transition("close_bids", "closeBids", slot, schedule.bid_end(slot))
         await clock.wait_blocks(CATCH_UP_BLOCKS)
         if community.auctioneer is not None:
@@ -227,6 +273,8 @@ class MarketSession:
         await asyncio.gather(*(prosumer.reveal(slot) for prosumer in community.prosumers),
                              *(meter.report(slot, *self.trace.reading(meter.household, trace_slot))
                                for meter in community.meters))
+        if fleet is not None:
+            await fleet.reached(agent_steps.REVEAL, slot)
         await operator.transition("close_reveals", "closeReveals", slot, schedule.reveal_end(slot))
         await operator.transition("clear", "clear", slot)
         await operator.transition("settle", "settle", slot, schedule.settle_from(slot))
@@ -250,27 +298,43 @@ class MarketSession:
             self.progress("transactions committed", valid, 0)
             await asyncio.sleep(interval)
 
+    def launch_agents(self, households: list[Household]) -> AgentFleet:
+        """The agent processes of `self.placement`, each with its slice of `households` (they wait for the market
+        and their registration on the chain, so they start before the chaincode is deployed)."""
+        spec = self.spec.model_copy(update={"trace": self.spec.trace.model_copy(update={"path": Path("trace.csv")})})
+        launch = Launch(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False), self.spec.trace.path,
+                        households, self.network, self.crypto_dir, self.log.started_at)
+        network = self.run_network or RunNetwork(self.network, self.crypto_dir, lambda: None)
+        assert self.agents_dir is not None, "agent processes need a folder in the run directory"
+        self.progress(f"starting agent processes ({self.placement})", 0, 1)
+        fleet = launch_agents(self.placement, self.agents_dir, launch, project=network.project, image=network.image)
+        self.progress(f"starting agent processes ({self.placement})", 1, 1)
+        return fleet
+
     async def run(self) -> list[SlotRow]:
         """Deploy, set up and run every slot; return the slots as the ledger recorded them. Every connection and
         task this opens is closed or cancelled before it returns or raises, inside the event loop that made them
-        (gRPC channels outliving their loop make grpc's poller fail with 'Event loop is closed')."""
+        (gRPC channels outliving their loop make grpc's poller fail with 'Event loop is closed'); agent processes
+        are stopped."""
         households = build_households(self.crypto_dir, self.orgs, self.trace.households)
         auctioneer = None
         if self.spec.market.sealing == "auctioneer-key":
             issuer = IdentityIssuer(self.crypto_dir, self.orgs[-1])
             auctioneer = Member(issuer.issue("auctioneer"), AUCTIONEER)
-        await self.deploy_chaincode()
+        fleet = None if self.placement.where == INLINE else self.launch_agents(households)
         community = Community()
         tasks: list[asyncio.Task] = []
-        admin_gateway = await self._gateway(self.utility)
+        admin_gateway = None
         try:
+            await self.deploy_chaincode()
+            admin_gateway = await self._gateway(self.utility)
             admin = self._contract(admin_gateway, admin_gateway.identity)
             token = self._contract(admin_gateway, admin_gateway.identity, TOKEN)
             clock = ChainClock(admin_gateway.network(self.network.channel))
             tasks.append(asyncio.create_task(clock.run()))
             submitter = Submitter(clock, self.log, BlockBackoff(self.spec.agents.alpha, self.spec.agents.retries),
                                   self.rng)
-            await self.join(community, households, submitter, auctioneer)
+            await self.join(community, households if fleet is None else [], submitter, auctioneer)
             ticker = ClockTicker(admin, self.spec.agents.clock_interval_ms / 1000)
             tasks += [asyncio.create_task(ticker.run()), asyncio.create_task(self._watch())]
             await clock.wait_for_height(1)
@@ -279,12 +343,14 @@ class MarketSession:
             self.progress("creating the market and registering the community", 1, 1)
             operator = Operator(admin, self.market_id, clock, submitter)
             slots = range(len(self.trace.slots))
-            running = [asyncio.create_task(self.run_slot(slot, schedule, clock, operator, community))
+            running = [asyncio.create_task(self.run_slot(slot, schedule, clock, operator, community, fleet))
                        for slot in slots]
             tasks += running
             for done, finished in enumerate(asyncio.as_completed(running), start=1):
                 await finished
                 self.progress("slots settled", done, len(running))
+            if fleet is not None:
+                self.log.records = sorted([*self.log.records, *await fleet.finish()], key=lambda r: r.submitted_s)
             rows = [await self.slot_row(operator, slot) for slot in slots]
             self.blocks = clock.blocks  # the records only: the clock holds a connection
             return rows
@@ -293,7 +359,10 @@ class MarketSession:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await community.close()
-            await admin_gateway.close()
+            if admin_gateway is not None:
+                await admin_gateway.close()
+            if fleet is not None:
+                fleet.stop()
 
     async def run_and_verify(self, clients: NetworkClients) -> tuple[list[SlotRow], VerifyReport]:
         """The run and then the ledger check on every peer, in one event loop."""
@@ -304,19 +373,47 @@ class MarketSession:
         return rows, verified
 
 
-def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, keep_network: bool = False) -> Path:
-    """Run `spec` on a fresh local network under out_dir/<name>/ and return that run directory."""
+def compose_project(spec: ExperimentSpec) -> str:
+    """The Compose project of a run in containers (one per experiment name, apart from `network up --docker`'s)."""
+    return "gridledger-exp-" + "".join(c if c.isalnum() else "-" for c in spec.name.lower())
+
+
+class PlacementError(ValueError):
+    """Agent processes a run cannot have (checked before anything starts)."""
+
+
+def check_placement(placement: Placement, in_containers: bool, households: int) -> None:
+    """Refuse, before anything starts, agent processes the run cannot have; PlacementError says why."""
+    if placement.where == "docker" and not in_containers:
+        raise PlacementError(f"--agents {placement}: agent containers reach the nodes on the Compose project's "
+                         "network, so the network must run in containers too (add --docker)")
+    if placement.count > households:
+        raise PlacementError(f"--agents {placement}: {placement.count} agent processes for {households} households; "
+                         "each process needs at least one household")
+
+
+def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, keep_network: bool = False,
+                   agents: Placement = IN_RUNNER, docker: bool = False) -> Path:
+    """Run `spec` on a fresh network (local processes, or containers with `docker`) under out_dir/<name>/, its
+    agents placed as `agents` says, and return that run directory. A network in containers is always removed at
+    the end (`keep_network` keeps local networks only)."""
+    trace = select_trace(spec)
+    check_placement(agents, docker, len(trace.households))
     run_dir = out_dir / spec.name
     run_dir.mkdir(parents=True, exist_ok=True)
-    trace = select_trace(spec)
     started = time.perf_counter()
-    local, network_file = start_fresh_network(spec.network, spec.overrides, run_dir, progress)
+    if docker:
+        used = start_fresh_containers(spec.network, spec.overrides, run_dir, compose_project(spec), progress)
+        network_file = run_dir / "network.yaml"
+    else:
+        local, network_file = start_fresh_network(spec.network, spec.overrides, run_dir, progress)
+        used = RunNetwork(local.definition(), local.crypto_dir, (lambda: None) if keep_network else local.down)
     try:
-        session = MarketSession(spec, local.definition(), local.crypto_dir, trace, progress)
-        rows, verified = asyncio.run(session.run_and_verify(NetworkClients(local.definition(), local.crypto_dir)))
+        session = MarketSession(spec, used.definition, used.crypto_dir, trace, progress, agents, run_dir / "agents",
+                                used)
+        rows, verified = asyncio.run(session.run_and_verify(NetworkClients(used.definition, used.crypto_dir)))
     finally:
-        if not keep_network:
-            local.down()
+        used.stop()
     session.log.write_csv(run_dir / "transactions.csv")
     write_blocks_csv(session.blocks, run_dir / "blocks.csv")
     write_slots_csv(rows, run_dir / "slots.csv")
@@ -328,6 +425,7 @@ def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, k
                "slot_length_blocks": spec.market.slot_length_blocks,
                "reveal_offset_blocks": spec.market.reveal_offset_blocks,
                "alpha": spec.agents.alpha, "retries": spec.agents.retries, "market_id": session.market_id,
+               "agents": str(agents), "nodes": "containers" if docker else "local processes",
                "ledger_verify": "ok" if verified.ok else "; ".join(verified.problems),
                "wall_time_s": round(time.perf_counter() - started, 2)}
     (run_dir / "spec.json").write_text(json.dumps(summary, indent=2))

@@ -83,6 +83,11 @@ class ExperimentSpec(StrictSpec):
     agents: AgentSpec = AgentSpec()
     quick: QuickSpec = QuickSpec()
 
+    @property
+    def market_id(self) -> str:
+        """The market the run creates (market ids take no dots)."""
+        return self.name.replace(".", "-")
+
     def quickened(self) -> ExperimentSpec:
         """The reduced experiment `--quick` runs."""
         quick = self.quick
