@@ -33,12 +33,15 @@ async def run(config: NodeConfig) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(node.halted.wait())]
     try:
-        await stop.wait()
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         logs.log_event(logger, "orderer stopping", node=config.name)
     finally:
+        for wait in waits:
+            wait.cancel()
         await node.stop()
-    return 0
+    return 1 if node.halt_reason is not None else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ what it has accepted) -> store.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -76,6 +77,8 @@ class OrdererNode:
         self._consenter: Consenter | None = None
         self._server: grpc.aio.Server | None = None
         self._operations: OperationsServer | None = None
+        self.halted = asyncio.Event()  # set when the consenter cannot go on; the process then exits 1
+        self.halt_reason: str | None = None
 
     @property
     def height(self) -> int:
@@ -122,7 +125,7 @@ class OrdererNode:
             raise StartupError(str(exc)) from None
         writer = BlockWriter(self._chain, material.identity)
         support = ConsenterSupport(config, context, limits, material.identity, self._chain, writer, self.metrics,
-                                   material.tls)
+                                   material.tls, self._halt)
         try:
             self._consenter = create_consenter(consensus.type, support)
         except (UnsupportedConsensus, ValueError) as exc:
@@ -171,6 +174,16 @@ class OrdererNode:
         log_event(logger, "orderer started", node=config.name, msp_id=config.msp_id, channel=context.channel_id,
                   consensus=consensus.type, host=config.listen_host, port=self.port,
                   operations_port=self.operations_port, height=self._chain.height)
+
+    def _halt(self, reason: str) -> None:
+        """Fail-stop: a consenter whose storage failed (a full disk) stops ordering for good, and an orderer that
+        stayed up would answer SERVICE_UNAVAILABLE until someone noticed; exiting lets a supervisor restart it,
+        and the restart recovers from what is on disk (docs/reliability.md)."""
+        if self.halt_reason is None:
+            self.halt_reason = reason
+            log_event(logger, "orderer halting: its consenter cannot go on", level=logging.ERROR,
+                      node=self.config.name, reason=reason)
+            self.halted.set()
 
     async def stop(self) -> None:
         """Idempotent; safe after a failed start."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from pathlib import Path
 
@@ -101,3 +102,26 @@ def test_unknown_consensus_types_are_refused_clearly(tmp_path: Path, dev_crypto:
         assert isinstance(create_consenter("solo", sup), SoloConsenter)
     finally:
         store.close()
+
+
+def test_a_block_that_cannot_be_stored_halts_the_orderer(tmp_path: Path, dev_crypto: Path) -> None:
+    """Fail-stop (found by chaos disk-full runs): the ordering loop ends on a write error and tells the node to
+    halt, instead of leaving an orderer that answers SERVICE_UNAVAILABLE for good."""
+    async def run() -> list[str]:
+        sup, store = _support(tmp_path, dev_crypto, timeout_ms=100)
+        reasons: list[str] = []
+        solo = SoloConsenter(dataclasses.replace(sup, halt=reasons.append))
+        await solo.start()
+        store.close()  # every write from now on fails, as on a full disk
+        await solo.submit([b"e%d" % i for i in range(4)])
+        for _ in range(100):
+            if reasons:
+                break
+            await asyncio.sleep(0.02)
+        with pytest.raises(ServiceUnavailable, match="failed"):
+            await solo.submit([b"late"])
+        await solo.stop()
+        return reasons
+
+    (reason,) = asyncio.run(run())
+    assert reason.startswith("solo ordering: ")

@@ -88,6 +88,8 @@ class ConsenterSupport:
     writer: BlockWriter
     metrics: NodeRegistry = field(default_factory=NodeRegistry)  # the node's registry, served on /metrics
     tls: TlsMaterial | None = None  # the node's TLS material, for connections to other consenters
+    # Called once a consenter has stopped ordering for good (its storage failed): the node then exits (fail-stop).
+    halt: Callable[[str], None] = field(default=lambda reason: None)
 
 
 def cluster_membership(support: ConsenterSupport, kind: str) -> tuple[str, list[str], TlsMaterial]:

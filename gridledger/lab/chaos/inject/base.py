@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gridledger.common.linkfaults import LinkFault
 from gridledger.lab.chaos.profiles import PROFILES
@@ -121,36 +121,24 @@ class FaultDriver:
     def _rest(self, group: Sequence[str]) -> list[str]:
         return [node for node in self.topology.nodes if node not in group]
 
+    def _actions(self, fault: Fault) -> tuple[Callable[[], None], Callable[[], None]]:
+        """What begins `fault` and what undoes it, side by side."""
+        injector, node, group = self.injector, fault.nodes[0], fault.nodes
+        rest = self._rest(group)
+        actions = {
+            "kill": (lambda: injector.kill(node), lambda: injector.restart(node)),
+            "pause": (lambda: injector.pause(node), lambda: injector.resume(node)),
+            "partition": (lambda: injector.partition(group, rest), lambda: injector.heal_partition(group, rest)),
+            "link": (lambda: injector.shape(group, PROFILES[fault.profile]), lambda: injector.unshape(group)),
+            "clock-skew": (lambda: injector.skew_clock(node, fault.skew_s), lambda: injector.skew_clock(node, 0.0)),
+            "disk-full": (lambda: injector.fill_disk(node), lambda: injector.free_disk(node)),
+        }
+        if fault.kind not in actions:
+            raise Unsupported(f"unknown fault kind {fault.kind!r}")
+        return actions[fault.kind]
+
     def begin(self, fault: Fault) -> None:
-        injector, (node, *_) = self.injector, fault.nodes
-        match fault.kind:
-            case "kill":
-                injector.kill(node)
-            case "pause":
-                injector.pause(node)
-            case "partition":
-                injector.partition(fault.nodes, self._rest(fault.nodes))
-            case "link":
-                injector.shape(fault.nodes, PROFILES[fault.profile])
-            case "clock-skew":
-                injector.skew_clock(node, fault.skew_s)
-            case "disk-full":
-                injector.fill_disk(node)
-            case _:
-                raise Unsupported(f"unknown fault kind {fault.kind!r}")
+        self._actions(fault)[0]()
 
     def end(self, fault: Fault) -> None:
-        injector, (node, *_) = self.injector, fault.nodes
-        match fault.kind:
-            case "kill":
-                injector.restart(node)
-            case "pause":
-                injector.resume(node)
-            case "partition":
-                injector.heal_partition(fault.nodes, self._rest(fault.nodes))
-            case "link":
-                injector.unshape(fault.nodes)
-            case "clock-skew":
-                injector.skew_clock(node, 0.0)
-            case "disk-full":
-                injector.free_disk(node)
+        self._actions(fault)[1]()

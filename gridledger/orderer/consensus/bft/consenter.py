@@ -257,6 +257,7 @@ class BftConsenter:
         for task in self._tasks:
             if task is not current:
                 task.cancel()
+        self._support.halt(reason)
 
     # ----- the chain -----
 

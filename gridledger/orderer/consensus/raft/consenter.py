@@ -243,6 +243,7 @@ class RaftConsenter:
         for task in self._tasks:
             if task is not current:
                 task.cancel()
+        self._support.halt(reason)
 
     def _changed(self) -> None:
         """After any change to the core: start or end our leadership, follow leader changes, wake the loop."""

@@ -31,6 +31,7 @@ class SoloConsenter:
     def __init__(self, support: ConsenterSupport, queue_batches: int = DEFAULT_QUEUE_BATCHES) -> None:
         self._limits = support.limits
         self._writer = support.writer
+        self._halt = support.halt
         self._queue: asyncio.Queue[list[bytes] | None] = asyncio.Queue(maxsize=queue_batches)
         self._task: asyncio.Task[None] | None = None
         self._accepting = False
@@ -62,8 +63,9 @@ class SoloConsenter:
             await self._order()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             log_event(logger, "solo ordering stopped by an error", level=logging.ERROR, exc_info=True)
+            self._halt(f"solo ordering: {type(exc).__name__}: {exc}")
 
     async def _order(self) -> None:
         loop = asyncio.get_running_loop()
