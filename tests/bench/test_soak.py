@@ -1,0 +1,39 @@
+"""scripts/soak.py's plan and verdict (the soak itself runs for an hour: docs/performance.md, "Memory")."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "soak.py"
+spec = importlib.util.spec_from_file_location("soak", SCRIPT)
+soak = importlib.util.module_from_spec(spec)
+sys.modules["soak"] = soak
+spec.loader.exec_module(soak)
+
+
+def test_the_plan_cuts_the_soak_into_equal_fixed_rate_rounds():
+    plan = soak.rounds_file(100, 60, 5, "kv-blind-write", 2)["rounds"]
+    assert len(plan) == 12
+    assert {r["rate_control"] for r in plan} == {"fixed-rate:100"} and {r["duration"] for r in plan} == {300}
+    assert len(soak.rounds_file(100, 1, 5, "kv-blind-write", 2)["rounds"]) == 2  # one to warm up, one to judge
+
+
+def results(*rss_by_round: dict[str, float]) -> dict:
+    return {"runs": [{"rounds": [{"resources": {name: {"rss_mib_end": v} for name, v in rss.items()}}
+                                 for rss in rss_by_round]}]}
+
+
+def test_growth_is_judged_after_the_warm_up_and_leaves_the_bench_out():
+    memory = soak.memory_by_round(results({"peer0": 100, "orderer0": 50, "bench-worker-0": 10},
+                                          {"peer0": 150, "orderer0": 60, "bench-worker-0": 90},
+                                          {"peer0": 160, "orderer0": 70, "bench-worker-0": 300}))
+    assert memory == {"orderer0": [50, 60, 70], "peer0": [100, 150, 160]}
+    found = soak.verdict(memory, warm_up=2, limit=0.10)
+    assert found["peer0"]["growth_after_warm_up"] == pytest.approx(10 / 150)
+    assert found["peer0"]["within_limit"]
+    assert found["orderer0"]["growth_after_warm_up"] == pytest.approx(10 / 60)
+    assert not found["orderer0"]["within_limit"]
