@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridledger.lab.chaos.checker import find_forks, judge, max_stall
+from gridledger.lab.chaos.checker import find_forks, judge, max_stall, state_hash_mismatches
 from gridledger.lab.chaos.ledgers import BlockSummary
 
 PEERS = ["p1", "p2"]
@@ -60,3 +60,9 @@ def test_max_stall_is_the_longest_gap_without_a_new_block() -> None:
     assert max_stall([1.0, 1.5, 4.0, 4.2], 0.0, 5.0) == 2.5
     assert max_stall([], 2.0, 3.0) == 1.0
     assert max_stall([10.0], 0.0, 5.0) == 5.0
+
+
+def test_peers_at_one_height_must_report_one_state_hash() -> None:
+    assert state_hash_mismatches({"p1": (9, "aa"), "p2": (9, "aa"), "p3": (8, "bb")}) == []
+    assert state_hash_mismatches({"p1": (9, "aa"), "p2": (9, "ab")}) == [
+        "state hashes differ at height 9: {'p1': 'aa', 'p2': 'ab'}"]

@@ -4,8 +4,8 @@ The properties (docs/reliability.md):
 - every acknowledged transaction is committed VALID exactly once on every peer, in the block its
   acknowledgement named; one missing is lost, one committed twice is a duplicate;
 - no two nodes (peers or orderers) hold different blocks at one height (a fork);
-- every peer and every orderer reaches the same height once healed (so state hashes, compared by `ledger verify`
-  at that one height, are compared at equal heights).
+- every peer and every orderer reaches the same height once healed, and peers at one height report one state
+  hash (after every schedule here, and again by `ledger verify` at the end).
 """
 
 from __future__ import annotations
@@ -89,6 +89,15 @@ def judge(acks: Iterable[Mapping[str, object]], chains: Mapping[str, Sequence[Bl
             verdict.committed += 1
     verdict.lost, verdict.duplicated = sorted(lost), sorted(duplicated)
     return verdict
+
+
+def state_hash_mismatches(hashes: Mapping[str, tuple[int, str]]) -> list[str]:
+    """Peers at one height must report one state hash; one line per height at which they do not."""
+    by_height: dict[int, dict[str, str]] = {}
+    for peer, (height, state_hash) in hashes.items():
+        by_height.setdefault(height, {})[peer] = state_hash
+    return [f"state hashes differ at height {height}: {dict(sorted(peers.items()))}"
+            for height, peers in sorted(by_height.items()) if len(set(peers.values())) > 1]
 
 
 def max_stall(block_times: Iterable[float], start: float, end: float) -> float:

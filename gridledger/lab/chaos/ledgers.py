@@ -49,6 +49,18 @@ async def peer_chain(clients: NetworkClients, peer: PeerRef, start: int = 0) -> 
         return [summarize(block) async for block in client.blocks(start, stop=height, timeout=READ_TIMEOUT_S)]
 
 
+async def state_hashes(clients: NetworkClients) -> dict[str, tuple[int, str]]:
+    """Each peer's (height, state hash), as `ledger verify` reads them."""
+    async def one(peer: PeerRef) -> tuple[int, str]:
+        async with clients.connect(peer) as client:
+            info = await client.channel_info(timeout=READ_TIMEOUT_S)
+            return info.height, info.state_hash.hex()
+
+    peers = peers_of(clients.network)
+    return dict(zip((peer.name for peer in peers), await asyncio.gather(*(one(peer) for peer in peers)),
+                    strict=True))
+
+
 async def orderer_chain(clients: NetworkClients, address: str, start: int, stop: int) -> list[BlockSummary]:
     """An orderer's blocks [start, stop), or fewer if it holds fewer (it answers with a status when it cannot
     serve, which ends the read)."""

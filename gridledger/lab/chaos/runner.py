@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Literal
 
 from gridledger.lab.bench.workloads import workload_class
-from gridledger.lab.chaos.checker import Verdict, judge, max_stall
+from gridledger.lab.chaos.checker import Verdict, judge, max_stall, state_hash_mismatches
 from gridledger.lab.chaos.history import History
 from gridledger.lab.chaos.inject import FaultDriver, Injector, Unsupported
-from gridledger.lab.chaos.ledgers import read_chains
+from gridledger.lab.chaos.ledgers import read_chains, state_hashes
 from gridledger.lab.chaos.schedule import KINDS, Fault, Schedule, generate
 from gridledger.lab.chaos.workload import ChaosWorkload
 from gridledger.ops.deploy import NetworkClients, deploy, peers_of
@@ -211,6 +211,7 @@ class ChaosRunner:
         self.history.record("recovered" if converged else "not-recovered", schedule=index)
         chains = await read_chains(clients, start_height)
         verdict = judge(workload.acks[acks_before:], chains, [peer.name for peer in peers_of(clients.network)])
+        verdict.problems += state_hash_mismatches(await state_hashes(clients))
         self._fill(result, verdict)
         result.max_stall_s = round(max_stall(workload.block_times, began, recovered), 3)
         self.history.record("schedule-end", schedule=index, ok=result.ok, problems=result.problems)
