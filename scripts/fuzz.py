@@ -82,13 +82,18 @@ def run_decoders(work: Path, runs: int, seed: int, artifacts: Path) -> list[Row]
     return [_fuzz_decoder(name, crypto, work, runs, seed, artifacts) for name in BUILDERS]
 
 
-def run_grpc(work: Path, inputs: int, seed: int, artifacts: Path) -> list[Row]:
+def run_grpc(work: Path, inputs: int, seed: int, artifacts: Path, consensus: str) -> list[Row]:
+    """Every peer and orderer service; with raft, Cluster.Step too, last (a consenter's inputs may move the
+    cluster's terms, which the other services should not have to run under)."""
     rows = []
-    with fuzz_network(work / "grpc-network") as net:
+    with fuzz_network(work / f"grpc-{consensus}", orderers=3 if consensus == "raft" else 1) as net:
         fuzzer = grpc_driver.GrpcFuzzer(net.crypto, net.definition.msp_ids, net.peer_address, net.orderer_address)
         unhealthy: list[str] = []
         try:
-            methods = grpc_driver.methods(net.world(), net.crypto, net.committed_tx_id)
+            world = net.world()
+            methods = grpc_driver.methods(world, net.crypto, net.committed_tx_id)
+            if consensus == "raft":
+                methods.append(grpc_driver.cluster_method(world))
             for service in dict.fromkeys(m.service for m in methods):
                 started = time.monotonic()
                 selected = [m for m in methods if m.service == service]
@@ -159,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rest-examples", type=int, default=10_000, help="generated inputs per REST operation "
                         "(hypothesis stops early when an operation has fewer distinct inputs)")
     parser.add_argument("--rest-scenarios", type=int, default=500, help="stateful walks along the links")
+    parser.add_argument("--consensus", choices=["solo", "raft"], default="raft",
+                        help="the gRPC part's orderers: raft (three, and Cluster.Step is fuzzed too) or solo")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--artifacts", type=Path, default=Path(tempfile.gettempdir()) / "gridledger-fuzz-artifacts",
                         help="where crash and hang inputs are copied")
@@ -171,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         if "decoders" in parts:
             rows += run_decoders(work, args.runs, args.seed, args.artifacts)
         if "grpc" in parts:
-            rows += run_grpc(work, args.grpc_inputs, args.seed, args.artifacts)
+            rows += run_grpc(work, args.grpc_inputs, args.seed, args.artifacts, args.consensus)
         if "rest" in parts:
             rows += run_rest(work, args.rest_examples, args.rest_scenarios, args.seed, args.artifacts)
     print_table(rows)

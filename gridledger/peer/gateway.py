@@ -38,6 +38,13 @@ class GatewayError(Exception):
         self.code = code
 
 
+# What an endorser answers about the proposal itself, the same on every peer of the channel (bad bytes, signature or
+# creator, the channel's Writers policy, a tx id already committed): answered as it is, since no other endorser set
+# would accept it, and not as UNAVAILABLE, which clients retry.
+PROPOSAL_REFUSALS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED,
+                     grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.ALREADY_EXISTS}
+
+
 class RemoteEndorser:
     """Another peer's Endorser service, reached over one batching stream."""
 
@@ -122,6 +129,10 @@ class GatewayCore:
             raise GatewayError(exc.code, str(exc)) from None
         local: Endorsed | None = None
         if request.endorsing_orgs:
+            unknown = sorted(set(request.endorsing_orgs) - set(self._endorser.context.peer_orgs))
+            if unknown:
+                raise GatewayError(grpc.StatusCode.INVALID_ARGUMENT, f"endorsing_orgs names {unknown[0][:100]!r}, "
+                                   f"not a peer organisation of channel {self._endorser.context.channel_id!r}")
             candidates = [frozenset(request.endorsing_orgs)]
         else:
             local = await self._local(request.proposal)
@@ -136,6 +147,10 @@ class GatewayCore:
                 results = await asyncio.gather(*(self._endorse_in(o, request.proposal, reuse) for o in sorted(orgs)),
                                                return_exceptions=True)
                 errors = [r for r in results if isinstance(r, BaseException)]
+                refusal = next((e for e in errors if isinstance(e, GatewayError) and e.code in PROPOSAL_REFUSALS),
+                               None)
+                if refusal is not None:
+                    raise refusal
                 if errors:
                     failure = "; ".join(str(e) for e in errors)
                     break

@@ -23,7 +23,8 @@ from google.protobuf.message import DecodeError, Message
 
 from gridledger.common import material
 from gridledger.common.grpcutil import sync_channel
-from gridledger.v1 import orderer_pb2, peer_pb2, transaction_pb2
+from gridledger.orderer.consensus.transport import kind_of
+from gridledger.v1 import orderer_pb2, peer_pb2, raft_pb2, transaction_pb2
 from tests.fuzz.mutation import Mutator
 from tests.fuzz.world import World
 
@@ -104,16 +105,40 @@ def methods(world: World, crypto: Path, committed_tx_id: str) -> list[Method]:
     ]
 
 
+CONSENTER = "orderer1"  # whose TLS identity the Cluster.Step inputs travel under, to orderer0
+
+
+def cluster_method(world: World) -> Method:
+    """Cluster.Step as the raft consenter orderer1 speaks to orderer0: admitted by its TLS certificate, so the
+    inputs reach the payload checks and the raft state machine (docs/design.md, "Raft")."""
+    payloads = [raft_pb2.RaftRequestVote(term=1, last_log_index=0, last_log_term=0, pre_vote=True),
+                raft_pb2.RaftAppendResponse(term=0, success=False, rejected_index=1, hint_index=0),
+                raft_pb2.RaftVoteResponse(term=0, granted=False, pre_vote=True)]
+    seeds = [orderer_pb2.ClusterMessage(channel_id=world.channel, sender_id=CONSENTER, kind=kind_of(payload),
+                                        payload=payload.SerializeToString()).SerializeToString()
+             for payload in payloads]
+    return Method("Cluster", "Step", orderer_pb2.ClusterMessage, True, False, "cluster", seeds)
+
+
 def _raw(data: bytes) -> bytes:
     return data
 
 
 class GrpcFuzzer:
-    """Sends inputs to one peer and one orderer over mutual TLS as the org's client user."""
+    """Sends inputs to one peer and one orderer over mutual TLS as the org's client user (and, for Cluster.Step,
+    as a consenter)."""
 
     def __init__(self, crypto: Path, trusted_orgs: list[str], peer_address: str, orderer_address: str) -> None:
         tls = material.load_member(crypto, "Org1MSP", "user1", trusted_orgs).tls
+        self._crypto, self._trusted_orgs, self._orderer_address = crypto, trusted_orgs, orderer_address
         self._channels = {"peer": sync_channel(peer_address, tls), "orderer": sync_channel(orderer_address, tls)}
+
+    def _channel(self, node: str) -> grpc.Channel:
+        """The channel to `node`; the consenter's is opened on first use (only raft networks have orderer1)."""
+        if node not in self._channels:
+            consenter = material.load_member(self._crypto, "OrdererMSP", CONSENTER, self._trusted_orgs).tls
+            self._channels[node] = sync_channel(self._orderer_address, consenter)
+        return self._channels[node]
 
     def close(self) -> None:
         for channel in self._channels.values():
@@ -121,7 +146,7 @@ class GrpcFuzzer:
 
     def send(self, method: Method, data: bytes) -> tuple[grpc.StatusCode, list[bytes]]:
         """The call's final status and the first messages it answered."""
-        channel = self._channels[method.node]
+        channel = self._channel(method.node)
         kinds = {(False, False): channel.unary_unary, (False, True): channel.unary_stream,
                  (True, False): channel.stream_unary, (True, True): channel.stream_stream}
         stub = kinds[(method.client_streaming, method.server_streaming)](

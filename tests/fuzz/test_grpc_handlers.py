@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
+from gridledger.v1 import peer_pb2
 from tests.fuzz import grpc_driver
 from tests.fuzz.grpc_driver import GrpcFuzzer, Method
 from tests.fuzz.livenet import FuzzNetwork
@@ -53,3 +54,25 @@ def test_mutated_requests_get_a_chosen_status_and_the_nodes_stay_healthy(network
     assert sum(t.inputs for t in tallies.values()) >= INPUTS_PER_SERVICE * len(tallies)
     assert network.healthy()
     assert fuzzer.send(methods[0], methods[0].seeds[0])[0] == grpc.StatusCode.OK  # still endorses
+
+
+def _method(methods: list[Method], name: str) -> Method:
+    return next(m for m in methods if m.name == name)
+
+
+def test_endorse_answers_a_refused_proposal_with_the_endorsers_status(network: FuzzNetwork, fuzzer: GrpcFuzzer,
+                                                                      methods: list[Method]) -> None:
+    """Found in the fuzzers' answers: Gateway.Endorse answered UNAVAILABLE ("endorsement failed"), which clients
+    retry, for a proposal whose signature does not verify (Evaluate says UNAUTHENTICATED) and for endorsing_orgs
+    naming no organisation of the channel."""
+    unsigned = network.world().signed_proposal()
+    unsigned.signature = bytes(64)
+    evaluate = peer_pb2.EvaluateRequest(proposal=unsigned).SerializeToString()
+    assert fuzzer.send(_method(methods, "Evaluate"), evaluate)[0] == grpc.StatusCode.UNAUTHENTICATED
+    for request in (peer_pb2.EndorseRequest(proposal=unsigned),
+                    peer_pb2.EndorseRequest(proposal=unsigned, endorsing_orgs=["Org1MSP"])):
+        assert fuzzer.send(_method(methods, "Endorse"), request.SerializeToString())[0] == \
+            grpc.StatusCode.UNAUTHENTICATED
+    foreign = peer_pb2.EndorseRequest(proposal=network.world().signed_proposal(), endorsing_orgs=["../../etc"])
+    assert fuzzer.send(_method(methods, "Endorse"), foreign.SerializeToString())[0] == \
+        grpc.StatusCode.INVALID_ARGUMENT
