@@ -49,9 +49,26 @@ def channel_credentials(tls: TlsMaterial) -> grpc.ChannelCredentials:
                                         certificate_chain=tls.cert_pem)
 
 
-def aio_server(tls: TlsMaterial, address: str) -> tuple[grpc.aio.Server, int]:
-    """An asyncio gRPC server with a mutual-TLS port bound at `address`; returns the server and the bound port."""
-    server = grpc.aio.server(options=_OPTIONS)
+@dataclass(frozen=True)
+class ServerLimits:
+    """What one gRPC server lets its callers hold (docs/reliability.md, "Resource limits"): the largest request
+    message it reads (larger ones end with RESOURCE_EXHAUSTED before any handler runs), the streams one connection
+    may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: a client's further calls wait in its own
+    transport, other connections are not affected) and the calls the whole server runs at once (beyond it new calls
+    get RESOURCE_EXHAUSTED at once: a bound on memory, set far above what fair clients reach)."""
+
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+    max_concurrent_streams: int = 1000
+    max_concurrent_rpcs: int = 20_000
+
+
+def aio_server(tls: TlsMaterial, address: str, limits: ServerLimits = ServerLimits()) -> tuple[grpc.aio.Server, int]:
+    """An asyncio gRPC server with a mutual-TLS port bound at `address`, held to `limits`; returns the server and the
+    bound port."""
+    options = [option for option in _OPTIONS if option[0] != "grpc.max_receive_message_length"]
+    options += [("grpc.max_receive_message_length", limits.max_message_bytes),
+                ("grpc.max_concurrent_streams", limits.max_concurrent_streams)]
+    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=limits.max_concurrent_rpcs)
     port = server.add_secure_port(address, server_credentials(tls))
     if port == 0:
         raise OSError(f"cannot listen on {address}: is the port already in use?")

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gridledger.common.grpcutil import MAX_MESSAGE_BYTES, ServerLimits
 from gridledger.common.material import MemberMaterial, load_member
 
 MAX_CLOCK_OFFSET_S = 366 * 24 * 3600.0
@@ -23,6 +24,25 @@ class Endpoint(BaseModel):
     msp_id: str
     address: str  # host:port
     role: Literal["peer", "orderer"] = "peer"
+
+
+class Limits(BaseModel):
+    """What one caller may hold of a node (docs/reliability.md, "Resource limits" says what a client sees at each)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=64 * 1024, le=MAX_MESSAGE_BYTES,
+                                   description="largest request message the gRPC server reads")
+    max_concurrent_streams: int = Field(default=1000, ge=1, le=1_000_000,
+                                        description="calls one client connection may have open at once")
+    max_concurrent_rpcs: int = Field(default=20_000, ge=1, le=1_000_000,
+                                     description="calls the whole gRPC server runs at once")
+    gateway_max_in_flight: int = Field(default=512, ge=1, le=1_000_000,
+                                       description="Evaluate, Endorse and Submit calls one client identity may have "
+                                       "in flight at a peer's gateway (per TLS identity and creator)")
+
+    def server(self) -> ServerLimits:
+        return ServerLimits(self.max_message_bytes, self.max_concurrent_streams, self.max_concurrent_rpcs)
 
 
 class NodeConfig(BaseModel):
@@ -41,6 +61,7 @@ class NodeConfig(BaseModel):
     peers: list[Endpoint] = Field(default_factory=list)
     trusted_orgs: list[str] = Field(description="MSP ids whose TLS CAs this node trusts")
     chaincode_timeout_s: float = Field(default=5.0, gt=0)
+    limits: Limits = Limits()
     fault_injection: bool = Field(default=False, description="serve /faults/links and route node-to-node traffic "
                                   "through the link-fault layer (common/linkfaults.py); for chaos runs only")
     clock_offset_s: float = Field(default=0.0, ge=-MAX_CLOCK_OFFSET_S, le=MAX_CLOCK_OFFSET_S,

@@ -154,7 +154,8 @@ class OrdererNode:
         deliver = DeliverService(context, self._chain, None if fault is None or fault.mode not in DELIVER_MODES
                                  else fault.mode)
         try:
-            self._server, self.port = grpcutil.aio_server(material.tls, f"{config.listen_host}:{config.port}")
+            self._server, self.port = grpcutil.aio_server(material.tls, f"{config.listen_host}:{config.port}",
+                                                          config.limits.server())
         except (OSError, RuntimeError) as exc:
             raise StartupError(f"cannot listen on {config.listen_host}:{config.port}: {exc}") from None
         self._server.add_generic_rpc_handlers([atomic_broadcast_handler(broadcast, deliver)])

@@ -6,12 +6,14 @@ reports its commit status. Remote endorsements and broadcasts ride batching stre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from gridledger.common import txbuilder
 from gridledger.common.batching import BatchingStream, StreamUnavailable
@@ -199,15 +201,68 @@ class GatewayCore:
 
 
 
-class GatewayService(peer_pb2_grpc.GatewayServicer):
-    """gRPC adapter: unary calls and the batched Transact stream over GatewayCore."""
+def creator_of(request: peer_pb2.EvaluateRequest | peer_pb2.EndorseRequest | peer_pb2.SubmitRequest) -> bytes:
+    """The certificate a request says it comes from; not verified yet (the endorser and the orderer do that), which
+    is why InFlightLimit pairs it with the caller's TLS identity. Empty when the bytes do not decode."""
+    try:
+        if isinstance(request, peer_pb2.SubmitRequest):
+            header = transaction_pb2.Payload.FromString(request.envelope.payload).header
+        else:
+            header = transaction_pb2.Proposal.FromString(request.proposal.proposal_bytes).header
+        return transaction_pb2.Header.FromString(header).creator.certificate
+    except (DecodeError, ValueError):
+        return b""
 
-    def __init__(self, core: GatewayCore) -> None:
+
+def tls_identity(context: grpc.aio.ServicerContext) -> bytes:
+    """The caller's TLS certificate (PEM), which gRPC verified in the handshake."""
+    return (context.auth_context().get("x509_pem_cert") or [b""])[0]
+
+
+class InFlightLimit:
+    """Evaluate, Endorse and Submit calls in flight per caller: the pair of TLS identity (verified by the handshake,
+    so nobody spends another connection's budget) and creator certificate (so the users behind one connection, the
+    REST service's or an agent fleet's, each have their own). A caller at the limit is answered RESOURCE_EXHAUSTED
+    at once, before any work, and other callers are not slowed by its backlog. CommitStatus waits are not counted:
+    each is a future in the commit notifier, and the server's max_concurrent_rpcs bounds them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._counts: dict[tuple[bytes, bytes], int] = {}
+
+    @contextlib.contextmanager
+    def slot(self, caller: tuple[bytes, bytes]) -> Iterator[None]:
+        count = self._counts.get(caller, 0)
+        if count >= self.limit:
+            raise GatewayError(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                               f"this client identity already has {self.limit} requests in flight at this gateway "
+                               "(limits.gateway_max_in_flight); wait for answers before sending more")
+        self._counts[caller] = count + 1
+        try:
+            yield
+        finally:
+            remaining = self._counts[caller] - 1
+            if remaining:
+                self._counts[caller] = remaining
+            else:
+                del self._counts[caller]
+
+
+class GatewayService(peer_pb2_grpc.GatewayServicer):
+    """gRPC adapter: unary calls and the batched Transact stream over GatewayCore, each call within its caller's
+    InFlightLimit."""
+
+    def __init__(self, core: GatewayCore, max_in_flight: int) -> None:
         self._core = core
+        self._limit = InFlightLimit(max_in_flight)
+
+    async def _limited(self, handler, request, tls: bytes):
+        with self._limit.slot((tls, creator_of(request))):
+            return await handler(request)
 
     async def _unary(self, handler, request, context: grpc.aio.ServicerContext):
         try:
-            return await handler(request)
+            return await self._limited(handler, request, tls_identity(context))
         except GatewayError as exc:
             await context.abort(exc.code, str(exc))
 
@@ -221,19 +276,26 @@ class GatewayService(peer_pb2_grpc.GatewayServicer):
         return await self._unary(self._core.submit, request, context)
 
     async def CommitStatus(self, request, context):
-        return await self._unary(self._core.commit_status, request, context)
+        try:
+            return await self._core.commit_status(request)
+        except GatewayError as exc:
+            await context.abort(exc.code, str(exc))
 
-    async def _answer(self, request: peer_pb2.GatewayRequest) -> peer_pb2.GatewayReply:
+    async def _answer(self, request: peer_pb2.GatewayRequest, tls: bytes) -> peer_pb2.GatewayReply:
         kind = request.WhichOneof("kind")
-        handlers = {"evaluate": self._core.evaluate, "endorse": self._core.endorse, "submit": self._core.submit,
-                    "commit_status": self._core.commit_status}
         reply = peer_pb2.GatewayReply(request_id=request.request_id)
         if kind is None:
             reply.error.grpc_code = grpc.StatusCode.INVALID_ARGUMENT.value[0]
             reply.error.message = "empty gateway request"
             return reply
+        inner = getattr(request, kind)
         try:
-            result = await handlers[kind](getattr(request, kind))
+            if kind == "commit_status":
+                result = await self._core.commit_status(inner)
+            else:
+                handlers = {"evaluate": self._core.evaluate, "endorse": self._core.endorse,
+                            "submit": self._core.submit}
+                result = await self._limited(handlers[kind], inner, tls)
         except GatewayError as exc:
             reply.error.grpc_code = exc.code.value[0]
             reply.error.message = str(exc)
@@ -247,9 +309,10 @@ class GatewayService(peer_pb2_grpc.GatewayServicer):
         ready: asyncio.Queue[peer_pb2.GatewayReply | None] = asyncio.Queue()
         pending: set[asyncio.Task] = set()
         failures: list[Exception] = []
+        tls = tls_identity(context)
 
         async def run(request: peer_pb2.GatewayRequest) -> None:
-            await ready.put(await self._answer(request))
+            await ready.put(await self._answer(request, tls))
 
         async def read_requests() -> None:
             try:

@@ -79,10 +79,10 @@ class PeerNode:
         orderers = broadcaster_for(consensus.type, len(consensus.consenters), config.orderers, self.tls)
         gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger, self.metrics)
         admin = AdminService(config.msp_id, self.context, self.ledger, self.runtime.store)
-        server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}")
+        server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}", config.limits.server())
         services = peer_pb2.DESCRIPTOR.services_by_name
         add_service(server, EndorserService(self.endorser, self._endorse_executor), services["Endorser"])
-        add_service(server, GatewayService(gateway), services["Gateway"])
+        add_service(server, GatewayService(gateway, config.limits.gateway_max_in_flight), services["Gateway"])
         add_service(server, PeerDeliverService(self.context, self.ledger, self.notifier), services["PeerDeliver"])
         add_service(server, admin, services["Admin"])
         await server.start()

@@ -4,7 +4,8 @@ The network is real (separate orderer, peer and REST processes, tests/integratio
 that the orderer serves the Cluster service, and one peer organisation. Before any node starts, a client
 certificate of Org1MSP is issued and its serial written into the genesis block's revocation list: revocation lives
 only in the channel config, so the network is started from that genesis block instead of through `up` (which
-would refuse a genesis block that differs from what the definition alone gives).
+would refuse a genesis block that differs from what the definition alone gives). Every node runs with TEST_LIMITS
+(node.json's `limits`), small enough for the abuse tests to reach.
 
 The hostile identities are minted with the project's own issuers (common/msp.py): a foreign CA with the same name
 as Org1's, a certificate that expired yesterday, the revoked one, and TLS material from a TLS CA nobody trusts.
@@ -27,6 +28,7 @@ from cryptography import x509
 from gridledger.common import msp
 from gridledger.common.grpcutil import TlsMaterial, aio_channel
 from gridledger.common.material import MemberMaterial, load_identity, load_member, signing_ca, tls_roots
+from gridledger.common.nodeconfig import Limits, NodeConfig
 from gridledger.ops import genesis
 from gridledger.ops.deploy import NetworkClients, deploy
 from gridledger.ops.localnet import LocalNetwork
@@ -40,6 +42,7 @@ ORG = "Org1MSP"
 ORDERER_ORG = "OrdererMSP"
 CHANNEL = "energy"
 TRUSTED = [ORDERER_ORG, ORG]
+TEST_LIMITS = Limits(max_message_bytes=1024 * 1024, max_concurrent_streams=50, gateway_max_in_flight=8)
 
 
 def _definition(folder: Path) -> Path:
@@ -158,6 +161,12 @@ class HostileNetwork:
         return f"http://127.0.0.1:{node.operations_port}"
 
 
+def _set_limits(local: LocalNetwork, limits: Limits) -> None:
+    for config in local.node_configs(local.definition()):
+        path = local.node_dir(config.name) / "node.json"
+        NodeConfig.load(path).model_copy(update={"limits": limits}).save(path)
+
+
 def _enroll_rest_users(local: LocalNetwork) -> tuple[str, str, str]:
     state = rest_dir(local.data_dir, ORG)
     users = UserStore(state)
@@ -178,6 +187,7 @@ def hostile_network(folder: Path) -> Iterator[HostileNetwork]:
     attackers = mint_attackers(local.crypto_dir)
     _write_genesis_revoking(local, [serial_hex(pair) for pair in attackers.revoked.pairs.values()])
     tokens = _enroll_rest_users(local)
+    _set_limits(local, TEST_LIMITS)
     try:
         for _, role, node in network.all_nodes():
             local.start_node(node.name, role)

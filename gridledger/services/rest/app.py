@@ -9,6 +9,7 @@ market's endpoints (market_routes.py), the DSM endpoints (dsm_routes.py) and the
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from gridledger.services.rest.backend import RestBackend
 from gridledger.services.rest.config import RestConfig
 from gridledger.services.rest.dashboard.feed import DashboardFeed
 from gridledger.services.rest.dashboard.routes import dashboard_router
+from gridledger.services.rest.limits import header_deadline_protocol
 from gridledger.services.rest.routes import probes, router
 
 RouterFactory = Callable[[RestBackend], APIRouter]
@@ -36,12 +38,20 @@ class _TooLarge(HTTPException):
         super().__init__(413, f"the request body exceeds the limit of {limit} bytes")
 
 
-class BodyLimit:
-    """Refuses bodies over `max_bytes`: at once when Content-Length says so, otherwise while reading them."""
+class _TooSlow(HTTPException):
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(408, f"the request body did not arrive within {timeout_s:g} s of its headers")
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Refuses bodies over `max_bytes` (413: at once when Content-Length says so, otherwise while reading them) or
+    not complete `timeout_s` after the headers (408), so a client cannot hold a request open by trickling its body.
+    Once the body is complete, reads (the app waiting for a disconnect) pass through without a deadline."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,14 +63,23 @@ class BodyLimit:
                                 f"the request body exceeds the limit of {self.max_bytes} bytes")
             return
         seen = 0
+        complete = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
 
         async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+            except TimeoutError:
+                raise _TooSlow(self.timeout_s) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     raise _TooLarge(self.max_bytes)
+                complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, limited, send)
@@ -109,7 +128,7 @@ def create_app(config: RestConfig, *, backend: RestBackend | None = None,
                     "application/problem+json.")
     app.state.backend = backend
     problems.install(app)
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, timeout_s=config.body_timeout_s)
     app.include_router(probes)
     app.include_router(router)
     app.include_router(market_routes.router)
@@ -126,4 +145,6 @@ def serve(config: RestConfig, log_level: str = "INFO") -> None:
     app = create_app(config)
     logs.log_event(problems.log, "rest service starting", org=config.msp_id, host=config.host, port=config.port)
     uvicorn.run(app, host=config.host, port=config.port, log_config=None, access_log=False, server_header=False,
-                timeout_graceful_shutdown=5, limit_concurrency=2000)
+                timeout_graceful_shutdown=5, limit_concurrency=config.max_concurrency,
+                timeout_keep_alive=config.keep_alive_timeout_s, h11_max_incomplete_event_size=config.max_header_bytes,
+                http=header_deadline_protocol(config.header_timeout_s))

@@ -36,6 +36,16 @@ class RestConfig(BaseModel):
                           "presents and who reads chain information (an admin of the org)")
     passphrase_file: Path | None = None
     max_body_bytes: int = Field(default=1 * MiB, ge=1024, le=64 * MiB)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1 * MiB, description="request line and headers; "
+                                  "more is a 400")
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600, description="a request's headers must arrive this "
+                                    "soon after the connection opens or the last response ends; else 408, closed")
+    body_timeout_s: float = Field(default=30.0, gt=0, le=600, description="a request's body must arrive this soon "
+                                  "after its headers; else 408")
+    keep_alive_timeout_s: float = Field(default=5.0, gt=0, le=600, description="an idle keep-alive connection is "
+                                        "closed after this long")
+    max_concurrency: int = Field(default=2000, ge=1, le=100_000, description="open connections and requests in "
+                                 "progress; beyond it new requests get 503")
     max_attempts: int = Field(default=3, ge=1, le=10, description="submit attempts for retryable failures")
     request_timeout_s: float = Field(default=30.0, gt=0, le=600)
     pending_ttl_s: float = Field(default=600.0, gt=0, description="how long a prepared offline transaction waits")

@@ -24,6 +24,11 @@ PassphraseFile = typer.Option(None, "--passphrase-file", help="wallet passphrase
                               "$GRIDLEDGER_WALLET_PASSPHRASE, else DATA_DIR/rest/ORG/wallet.passphrase)")
 
 
+def _default(field: str):
+    """RestConfig's default for `field`, so an option and the config cannot disagree."""
+    return RestConfig.model_fields[field].default
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]{message}[/red]")
     return typer.Exit(code)
@@ -60,6 +65,13 @@ def serve_command(
     extension: list[str] = typer.Option(None, "--extension", help="router factory module:function mounted under "
                                         "/v1 (repeatable)"),
     log_level: str = typer.Option("INFO", "--log-level"),
+    max_concurrency: int = typer.Option(_default("max_concurrency"), "--max-concurrency",
+                                        help="open connections and requests in progress; beyond it new requests "
+                                        "get 503"),
+    header_timeout: float = typer.Option(_default("header_timeout_s"), "--header-timeout",
+                                         help="seconds a request's headers may take (408)"),
+    body_timeout: float = typer.Option(_default("body_timeout_s"), "--body-timeout",
+                                       help="seconds a request's body may take after its headers (408)"),
     marker: Path = typer.Option(None, "--marker", hidden=True, help="set by `network up` to recognise the process"),
 ) -> None:
     """Run the organisation's REST API (OpenAPI at /docs) until interrupted."""
@@ -70,7 +82,9 @@ def serve_command(
     try:
         config = RestConfig(msp_id=org, data_dir=data_dir.resolve(), network_file=network_file.resolve(), host=host,
                             port=port, peer=peer, peer_address=peer_address,
-                            passphrase_file=passphrase_file, extensions=extension or [])
+                            passphrase_file=passphrase_file, extensions=extension or [],
+                            max_concurrency=max_concurrency, header_timeout_s=header_timeout,
+                            body_timeout_s=body_timeout)
     except ValidationError as exc:
         raise fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", 2) from None
     try:
