@@ -15,6 +15,9 @@ from gridledger.common.grpcutil import MAX_MESSAGE_BYTES, ServerLimits
 from gridledger.common.material import MemberMaterial, load_member
 
 MAX_CLOCK_OFFSET_S = 366 * 24 * 3600.0
+# Calls one caller may have in flight at a gateway: a bound on what one identity queues at a peer (a few KB each),
+# above the backlog a saturating benchmark worker keeps (lab/bench uses it as its own per-worker cap).
+GATEWAY_MAX_IN_FLIGHT = 4096
 
 
 class Endpoint(BaseModel):
@@ -37,7 +40,7 @@ class Limits(BaseModel):
                                         description="calls one client connection may have open at once")
     max_concurrent_rpcs: int = Field(default=20_000, ge=1, le=1_000_000,
                                      description="calls the whole gRPC server runs at once")
-    gateway_max_in_flight: int = Field(default=512, ge=1, le=1_000_000,
+    gateway_max_in_flight: int = Field(default=GATEWAY_MAX_IN_FLIGHT, ge=1, le=1_000_000,
                                        description="Evaluate, Endorse and Submit calls one client identity may have "
                                        "in flight at a peer's gateway (per TLS identity and creator)")
 

@@ -31,17 +31,17 @@ def test_rate_specs_parse_and_reject() -> None:
 
 
 class Windows:
-    """Drives a MaximumRate controller one window at a time: the second half of each window completes
-    `achieved` transactions per second with `in_flight` still outstanding at its end."""
+    """Drives a MaximumRate controller one window at a time: the second half of each window commits `achieved` VALID
+    transactions per second with `in_flight` still outstanding at its end."""
 
     def __init__(self, controller: MaximumRate) -> None:
-        self.controller, self.completed = controller, 0
+        self.controller, self.valid = controller, 0
 
     def __call__(self, achieved: float, in_flight: int = 0) -> float:
         start = self.controller._window_start
-        self.controller.target(start + 1, self.completed, in_flight)
-        self.completed += int(achieved)
-        return self.controller.target(start + 2, self.completed, in_flight)
+        self.controller.target(start + 1, self.valid, in_flight)
+        self.valid += int(achieved)
+        return self.controller.target(start + 2, self.valid, in_flight)
 
 
 def test_maximum_rate_steps_the_rate_then_the_backlog_and_holds_the_best_backlog() -> None:

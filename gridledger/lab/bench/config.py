@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gridledger.common.nodeconfig import GATEWAY_MAX_IN_FLIGHT
 from gridledger.lab.bench.rates import parse_rate
 from gridledger.lab.bench.workloads import workload_class
 from gridledger.ops.netconfig import NetworkDefinition, parse_network
@@ -40,7 +41,8 @@ class RoundSpec(BaseModel):
     workers: int = Field(ge=1, le=64)
     options: dict[str, Any] = Field(default_factory=dict)
     tx_timeout: float = Field(default=60.0, gt=0, description="seconds before a transaction counts as timed out")
-    max_in_flight: int = Field(default=5000, ge=1, description="per worker: tokens beyond it are skipped, not queued")
+    max_in_flight: int = Field(default=GATEWAY_MAX_IN_FLIGHT, ge=1, description="per worker: tokens beyond it are "
+                               "skipped, not queued; by default the gateway's own per-identity limit")
 
     @field_validator("rate_control")
     @classmethod

@@ -21,9 +21,9 @@ class RateController(ABC):
         self.spec = spec
 
     @abstractmethod
-    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
-        """The target at `elapsed` seconds into the round, given the transactions completed so far and those sent
-        but not completed yet."""
+    def target(self, elapsed: float, valid: int, in_flight: int) -> float:
+        """The target at `elapsed` seconds into the round, given the transactions committed VALID so far and those
+        sent but not completed yet."""
 
     def summary(self) -> dict[str, float | str]:
         """What the controller found out during the round (maximum-rate's capacity); empty otherwise."""
@@ -35,7 +35,7 @@ class FixedRate(RateController):
         super().__init__(spec)
         self.tps = tps
 
-    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
+    def target(self, elapsed: float, valid: int, in_flight: int) -> float:
         return self.tps
 
 
@@ -46,7 +46,7 @@ class FixedLoad(RateController):
         super().__init__(spec)
         self.backlog = backlog
 
-    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
+    def target(self, elapsed: float, valid: int, in_flight: int) -> float:
         return self.backlog
 
 
@@ -57,7 +57,7 @@ class LinearRate(RateController):
         super().__init__(spec)
         self.start, self.end, self.duration = start, end, duration
 
-    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
+    def target(self, elapsed: float, valid: int, in_flight: int) -> float:
         fraction = min(max(elapsed / self.duration, 0.0), 1.0) if self.duration > 0 else 1.0
         return self.start + (self.end - self.start) * fraction
 
@@ -65,16 +65,16 @@ class LinearRate(RateController):
 class MaximumRate(RateController):
     """Finds the most the network sustains: first by rate, then by backlog.
 
-    Every WINDOW seconds it looks at the throughput (completed transactions, any outcome) of the window's second
-    half, so the latency of a step does not count against it. While the network keeps up with the rate (>= KEEP_UP
-    of the target), the rate grows by STEP. Once it falls behind, a fixed rate can no longer tell capacity: the
-    network batches more per message as work queues up, so its capacity grows with the backlog (docs/performance.md),
-    and holding the rate it managed would drain the queue and with it the batching that made the rate possible. So
-    the controller switches to steering the backlog, starting from what is in flight at that moment: the backlog
-    grows by STEP while throughput improves by more than GROWTH over the best window of this phase; after STRIKES
-    windows in a row without that, it holds for the rest of the round at the backlog of the best window. The
-    sustained capacity is the mean throughput of the windows held there (of the best window, if the round ended
-    before the controller settled; `stopped` says which).
+    Every WINDOW seconds it looks at the goodput (VALID transactions: a node refusing work quickly must not look
+    like capacity) of the window's second half, so the latency of a step does not count against it. While the
+    network keeps up with the rate (>= KEEP_UP of the target), the rate grows by STEP. Once it falls behind, a fixed
+    rate can no longer tell capacity: the network batches more per message as work queues up, so its capacity grows
+    with the backlog (docs/performance.md), and holding the rate it managed would drain the queue and with it the
+    batching that made the rate possible. So the controller switches to steering the backlog, starting from what is
+    in flight at that moment: the backlog grows by STEP while goodput improves by more than GROWTH over the best
+    window of this phase; after STRIKES windows in a row without that, it holds for the rest of the round at the
+    backlog of the best window. The sustained capacity is the mean goodput of the windows held there (of the best
+    window, if the round ended before the controller settled; `stopped` says which).
     """
 
     STEP = 1.5
@@ -96,11 +96,11 @@ class MaximumRate(RateController):
         self._window_start = 0.0
         self._middle: tuple[float, int] | None = None
 
-    def target(self, elapsed: float, completed: int, in_flight: int) -> float:
+    def target(self, elapsed: float, valid: int, in_flight: int) -> float:
         if self._middle is None and elapsed - self._window_start >= self.window / 2:
-            self._middle = (elapsed, completed)
+            self._middle = (elapsed, valid)
         if elapsed - self._window_start >= self.window and self._middle is not None:
-            throughput = (completed - self._middle[1]) / max(elapsed - self._middle[0], 1e-9)
+            throughput = (valid - self._middle[1]) / max(elapsed - self._middle[0], 1e-9)
             self._window_start, self._middle = elapsed, None
             self._judge(throughput, in_flight)
         return self.rate if self.mode == "rate" else self.backlog

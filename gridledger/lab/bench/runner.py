@@ -128,12 +128,13 @@ class RoundDriver:
             workers = range(spec.workers)
             completed = sum(shared.completed[i] for i in workers)
             sent = sum(shared.sent[i] for i in workers)
+            valid = sum(shared.valid[i] for i in workers)
             if 0 <= elapsed < spec.duration:
-                shared.target.value = controller.target(elapsed, completed, sent - completed)
+                shared.target.value = controller.target(elapsed, valid, sent - completed)
                 shared.load_mode.value = controller.mode == "load"
                 targets[controller.mode].append(shared.target.value)
             self.progress.round_tick(min(max(elapsed, 0.0), spec.duration), shared.target.value, sent, completed,
-                                     sum(shared.valid[i] for i in workers))
+                                     valid)
 
         records = await self.pool.run(order, start_at, tick)
         tick()
