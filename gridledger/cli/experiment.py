@@ -18,7 +18,13 @@ from gridledger.lab.agents.fleet import IN_RUNNER, AgentProcessError, Placement,
 from gridledger.lab.experiment.metrics import RunMetrics, compute, metrics_table
 from gridledger.lab.experiment.report import write_report
 from gridledger.lab.experiment.rundata import RunFileError, load_run
-from gridledger.lab.experiment.runner import PlacementError, run_experiment
+from gridledger.lab.experiment.runner import (
+    COMPOSE_NODES,
+    LOCAL_NODES,
+    SWARM_NODES,
+    PlacementError,
+    run_experiment,
+)
 from gridledger.lab.experiment.spec import SpecError, load_spec, spec_kind
 from gridledger.ops.docker import DockerError
 
@@ -32,11 +38,11 @@ def stop_command(data_dir: Path) -> str:
 
 
 def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, shown: Console = console,
-              network: Path | None = None, agents: Placement = IN_RUNNER, docker: bool = False) -> list[Path]:
+              network: Path | None = None, agents: Placement = IN_RUNNER, nodes: str = LOCAL_NODES) -> list[Path]:
     """Run each spec in turn with a progress display on `shown`; return the run directories. With `keep` the last
     network stays up (each run needs its own network, so earlier ones are stopped when the next starts); `network`
-    replaces the specs' network definition; `agents` places the households' agents, `docker` runs the networks in
-    containers."""
+    replaces the specs' network definition; `agents` places the households' agents, `nodes` says where the
+    networks' nodes run."""
     run_dirs = []
     loaded = [load_runnable(path, load_spec, quick) for path in specs]
     if network is not None:
@@ -45,7 +51,7 @@ def run_specs(specs: list[Path], out: Path, quick: bool, keep: bool = False, sho
         last = number == len(loaded)
         try:
             run_dir = run_with_bars(spec.name, shown, lambda bars, spec=spec, last=last: run_experiment(
-                spec, out, bars, keep_network=keep and last, agents=agents, docker=docker))
+                spec, out, bars, keep_network=keep and last, agents=agents, nodes=nodes))
         except (PlacementError, AgentProcessError, DockerError) as exc:
             err.print(f"[red]{spec.name}: {escape(str(exc))}[/red]")
             raise typer.Exit(2 if isinstance(exc, PlacementError) else 1) from None
@@ -96,8 +102,10 @@ def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (dep
         keep: bool = typer.Option(False, "--keep", help="leave the last run's network up (to inspect or verify)"),
         agents: str = typer.Option("inline", "--agents",
                                    help="market runs: the agents inside the runner (inline), in N local processes "
-                                        "(local:N) or in N containers (docker:N, with --docker)"),
+                                        "(local:N) or in N containers (docker:N, with --docker or --swarm)"),
         docker: bool = typer.Option(False, "--docker", help="market runs: the network in containers (Compose)"),
+        swarm: bool = typer.Option(False, "--swarm", help="market runs: the network as a swarm stack (this engine "
+                                   "a swarm manager, docs/multihost.md)"),
         as_json: bool = JsonOption) -> None:
     """Run experiments one after another, each on a fresh local network, then report them together. The specs'
     `kind` (market when absent) picks the runner; one command runs specs of one kind."""
@@ -107,12 +115,16 @@ def run(specs: list[Path] = typer.Argument(..., help="experiment spec files (dep
     except ValueError as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
-    if kind != "market" and (placement != IN_RUNNER or docker):
-        err.print(f"[red]--agents and --docker apply to market experiments only; these specs are {kind}[/red]")
+    if docker and swarm:
+        err.print("[red]--docker and --swarm are two places for the network: choose one[/red]")
         raise typer.Exit(2)
+    if kind != "market" and (placement != IN_RUNNER or docker or swarm):
+        err.print(f"[red]--agents, --docker and --swarm apply to market experiments only; these specs are {kind}[/red]")
+        raise typer.Exit(2)
+    nodes = COMPOSE_NODES if docker else SWARM_NODES if swarm else LOCAL_NODES
     if kind == "market":
         summarise(run_specs(specs, out, quick, keep, shown=err if as_json else console, agents=placement,
-                            docker=docker), out, as_json)
+                            nodes=nodes), out, as_json)
     elif kind == "dsm":
         run_dsm_experiments(specs, out, quick, keep, as_json)
     elif kind == "opf":

@@ -2,7 +2,8 @@
 slice, telling the runner when every process finished a slot's step (progress.py), and collecting their records.
 
 `local:N` starts N subprocesses of `gridledger agents serve` on this machine; `docker:N` starts N containers from
-the nodes' image on the Compose project's network (ops/docker/workers.py), with the shared experiment folder and
+the nodes' image on the network's Docker network (the Compose project's, or a swarm stack's attachable overlay;
+ops/docker/workers.py), with the shared experiment folder and
 their own slice folder mounted read-only and their records folder writable. Either way each process gets only its
 own slice's keys (slice.py) and writes transactions.csv and agent.log into run_dir/agents/slice-K/records/.
 """
@@ -27,7 +28,7 @@ from gridledger.lab.agents.slice import format_range, split_range, write_slice
 from gridledger.lab.population import Household
 from gridledger.ops.docker import engine
 from gridledger.ops.docker.material import DockerError
-from gridledger.ops.docker.workers import Mount, Worker, exit_code, project_network, remove_worker, start_worker
+from gridledger.ops.docker.workers import Mount, Worker, exit_code, remove_worker, start_worker
 from gridledger.ops.netconfig import NetworkDefinition
 
 INLINE, LOCAL, DOCKER = "inline", "local", "docker"
@@ -162,7 +163,7 @@ class LocalAgents(AgentFleet):
 
 
 class DockerAgents(AgentFleet):
-    """Containers `<project>-agents-K` from `image` on the project's network, running as this user (so what they
+    """Containers `<project>-agents-K` from `image` on Docker network `network`, running as this user (so what they
     write into the run directory is ours)."""
 
     def __init__(self, runs: list[SliceRun], experiment_dir: Path, started_at: float, image: str, project: str,
@@ -250,16 +251,17 @@ def write_slices(agents_dir: Path, launch: Launch, count: int, in_containers: bo
 
 
 def launch_agents(placement: Placement, agents_dir: Path, launch: Launch, *, project: str | None = None,
-                  image: str | None = None) -> AgentFleet:
-    """Start `placement.count` agent processes over the community; `docker` needs the Compose project the
-    network runs as, and the image its nodes run."""
+                  image: str | None = None, network: str | None = None) -> AgentFleet:
+    """Start `placement.count` agent processes over the community; `docker` needs the Compose project or swarm
+    stack the network runs as (it names the containers), the image its nodes run and the Docker network the
+    containers join."""
     if placement.where == LOCAL:
         runs = write_slices(agents_dir, launch, placement.count, in_containers=False)
         return LocalAgents(runs, agents_dir / "experiment", launch.started_at)
     if placement.where == DOCKER:
-        if project is None or image is None:
-            raise AgentProcessError("agents in containers need the network in containers (experiment run --docker)")
+        if project is None or image is None or network is None:
+            raise AgentProcessError("agents in containers need the network in containers (experiment run --docker "
+                                    "or --swarm)")
         runs = write_slices(agents_dir, launch, placement.count, in_containers=True)
-        return DockerAgents(runs, agents_dir / "experiment", launch.started_at, image, project,
-                            project_network(project))
+        return DockerAgents(runs, agents_dir / "experiment", launch.started_at, image, project, network)
     raise AgentProcessError(f"agents placed {placement} run inside the runner, not as processes")

@@ -36,6 +36,7 @@ RECORDS_FILE = "transactions.csv"
 # Peers of other orgs may be a block behind the one this process follows (as the runner allows for).
 CATCH_UP_BLOCKS = 2
 REGISTRATION_POLL_S = 0.5
+REVEAL_PATIENCE_SLOTS = 10
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,9 @@ class ServedSlice:
             await asyncio.gather(*(prosumer.bid(slot, *self._trace.reading(prosumer.household, trace_slot), lo, hi)
                                    for prosumer in prosumers))
         progress.mark_done(self._records_dir, progress.BID, slot)
-        # The runner closes bids once every agent process bid, which may be after the boundary: give it two slots.
-        patience = max(schedule.settle_from(slot), clock.height + 2 * schedule.slot_length)
+        # The runner closes bids once every agent process bid, which under load can be many blocks after the
+        # boundary and after this process's own bids: wait up to ten slots' worth of blocks for that.
+        patience = max(schedule.settle_from(slot), clock.height + REVEAL_PATIENCE_SLOTS * schedule.slot_length)
         revealing = await self._slot_state_until(reader, clock, slot, lambda state: state["phase"] != "bid",
                                                  schedule.bid_end(slot), patience)
         if revealing:

@@ -8,7 +8,8 @@ settlements), so a run measures what the chain recorded, not what the agents bel
 The households' agents run inside the runner (`--agents inline`, the default) or in agent processes of their own
 (`local:N` subprocesses, `docker:N` containers beside a network in containers; lab/agents/fleet.py): then the
 runner keeps the operator's and auctioneer's roles, closes a phase once every process is done with it, and merges
-their records into transactions.csv. `--docker` runs the network as a Compose project instead of local processes.
+their records into transactions.csv. `--docker` runs the network as a Compose project instead of local processes,
+`--swarm` as a swarm stack (its agent containers join the stack's attachable overlay network).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ from gridledger.lab.traces import Trace, TraceError, load_trace
 from gridledger.ops.deploy import NetworkClients, deploy
 from gridledger.ops.docker import DockerNetwork
 from gridledger.ops.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE
+from gridledger.ops.docker.swarm import SwarmNetwork
+from gridledger.ops.docker.workers import project_network
 from gridledger.ops.localnet import LocalNetwork
 from gridledger.ops.netconfig import NetworkDefinition, load_network
 from gridledger.ops.verify import VerifyReport, verify_network
@@ -105,13 +108,18 @@ def start_fresh_network(network: Path, overrides: NetworkOverrides, run_dir: Pat
 
 @dataclass(frozen=True)
 class RunNetwork:
-    """The network a market run uses: local processes, or a Compose project (`project`, whose nodes run `image`)."""
+    """The network a market run uses: local processes, or a Compose project or swarm stack (`project`, whose nodes
+    run `image` and whose agent containers join Docker network `agent_network`)."""
 
     definition: NetworkDefinition
     crypto_dir: Path
     stop: Callable[[], None]
     project: str | None = None
     image: str | None = None
+    agent_network: str | None = None
+
+
+LOCAL_NODES, COMPOSE_NODES, SWARM_NODES = "local processes", "containers", "swarm services"
 
 
 def start_fresh_containers(network: Path, overrides: NetworkOverrides, run_dir: Path, project: str,
@@ -128,7 +136,27 @@ def start_fresh_containers(network: Path, overrides: NetworkOverrides, run_dir: 
     containers.up(network_file)
     progress("starting the network in containers", 1, 1)
     return RunNetwork(containers.definition(), containers.layout.crypto_dir, lambda: containers.down(purge=True),
-                      project, os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE)
+                      project, os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE, project_network(project))
+
+
+def start_fresh_stack(network: Path, overrides: NetworkOverrides, run_dir: Path, stack: str,
+                      progress: Progress) -> RunNetwork:
+    """A run's network as swarm stack `stack` from nothing (an earlier run's stack and this host's volumes of it
+    are removed first), removed with its volumes at the end; agent containers join the channel's overlay network,
+    which the stack file makes attachable."""
+    network_file = derived_network(network, overrides, run_dir)
+    data_dir = run_dir / "network"
+    image = os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE
+    services = SwarmNetwork(data_dir, stack=stack, image=image)
+    if services.record_file.exists():
+        services.down(purge=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    progress("deploying the network as a swarm stack", 0, 1)
+    services.up(network_file)
+    progress("deploying the network as a swarm stack", 1, 1)
+    definition = services.definition()
+    return RunNetwork(definition, services.layout.crypto_dir, lambda: services.down(purge=True), stack, image,
+                      f"{stack}_{definition.channel}")
 
 
 def select_trace(spec: ExperimentSpec) -> Trace:
@@ -266,14 +294,14 @@ class MarketSession:
                                    for prosumer in community.prosumers))
         if fleet is not None:
             await fleet.reached(agent_steps.BID, slot)
-        await operator.transition("close_bids", "closeBids", slot, schedule.bid_end(slot))
+        bids_closed = await operator.transition("close_bids", "closeBids", slot, schedule.bid_end(slot))
         await clock.wait_blocks(CATCH_UP_BLOCKS)
         if community.auctioneer is not None:
             await community.auctioneer.mark_end(slot)
         await asyncio.gather(*(prosumer.reveal(slot) for prosumer in community.prosumers),
                              *(meter.report(slot, *self.trace.reading(meter.household, trace_slot))
                                for meter in community.meters))
-        if fleet is not None:
+        if fleet is not None and bids_closed:  # agents reveal only once they see the bids closed
             await fleet.reached(agent_steps.REVEAL, slot)
         await operator.transition("close_reveals", "closeReveals", slot, schedule.reveal_end(slot))
         await operator.transition("clear", "clear", slot)
@@ -307,7 +335,8 @@ class MarketSession:
         network = self.run_network or RunNetwork(self.network, self.crypto_dir, lambda: None)
         assert self.agents_dir is not None, "agent processes need a folder in the run directory"
         self.progress(f"starting agent processes ({self.placement})", 0, 1)
-        fleet = launch_agents(self.placement, self.agents_dir, launch, project=network.project, image=network.image)
+        fleet = launch_agents(self.placement, self.agents_dir, launch, project=network.project, image=network.image,
+                              network=network.agent_network)
         self.progress(f"starting agent processes ({self.placement})", 1, 1)
         return fleet
 
@@ -374,7 +403,7 @@ class MarketSession:
 
 
 def compose_project(spec: ExperimentSpec) -> str:
-    """The Compose project of a run in containers (one per experiment name, apart from `network up --docker`'s)."""
+    """The Compose project or swarm stack of a run in containers (one per experiment name; `network up` has its own)."""
     return "gridledger-exp-" + "".join(c if c.isalnum() else "-" for c in spec.name.lower())
 
 
@@ -382,28 +411,29 @@ class PlacementError(ValueError):
     """Agent processes a run cannot have (checked before anything starts)."""
 
 
-def check_placement(placement: Placement, in_containers: bool, households: int) -> None:
+def check_placement(placement: Placement, nodes: str, households: int) -> None:
     """Refuse, before anything starts, agent processes the run cannot have; PlacementError says why."""
-    if placement.where == "docker" and not in_containers:
-        raise PlacementError(f"--agents {placement}: agent containers reach the nodes on the Compose project's "
-                         "network, so the network must run in containers too (add --docker)")
+    if placement.where == "docker" and nodes == LOCAL_NODES:
+        raise PlacementError(f"--agents {placement}: agent containers reach the nodes on the network's own Docker "
+                             "network, so the network must run in containers too (add --docker or --swarm)")
     if placement.count > households:
         raise PlacementError(f"--agents {placement}: {placement.count} agent processes for {households} households; "
                          "each process needs at least one household")
 
 
 def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, keep_network: bool = False,
-                   agents: Placement = IN_RUNNER, docker: bool = False) -> Path:
-    """Run `spec` on a fresh network (local processes, or containers with `docker`) under out_dir/<name>/, its
-    agents placed as `agents` says, and return that run directory. A network in containers is always removed at
-    the end (`keep_network` keeps local networks only)."""
+                   agents: Placement = IN_RUNNER, nodes: str = LOCAL_NODES) -> Path:
+    """Run `spec` on a fresh network (`nodes`: local processes, a Compose project or a swarm stack) under
+    out_dir/<name>/, its agents placed as `agents` says, and return that run directory. A network in containers is
+    always removed at the end (`keep_network` keeps local networks only)."""
     trace = select_trace(spec)
-    check_placement(agents, docker, len(trace.households))
+    check_placement(agents, nodes, len(trace.households))
     run_dir = out_dir / spec.name
     run_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    if docker:
-        used = start_fresh_containers(spec.network, spec.overrides, run_dir, compose_project(spec), progress)
+    if nodes != LOCAL_NODES:
+        start = start_fresh_containers if nodes == COMPOSE_NODES else start_fresh_stack
+        used = start(spec.network, spec.overrides, run_dir, compose_project(spec), progress)
         network_file = run_dir / "network.yaml"
     else:
         local, network_file = start_fresh_network(spec.network, spec.overrides, run_dir, progress)
@@ -425,7 +455,7 @@ def run_experiment(spec: ExperimentSpec, out_dir: Path, progress: Progress, *, k
                "slot_length_blocks": spec.market.slot_length_blocks,
                "reveal_offset_blocks": spec.market.reveal_offset_blocks,
                "alpha": spec.agents.alpha, "retries": spec.agents.retries, "market_id": session.market_id,
-               "agents": str(agents), "nodes": "containers" if docker else "local processes",
+               "agents": str(agents), "nodes": nodes,
                "ledger_verify": "ok" if verified.ok else "; ".join(verified.problems),
                "wall_time_s": round(time.perf_counter() - started, 2)}
     (run_dir / "spec.json").write_text(json.dumps(summary, indent=2))
