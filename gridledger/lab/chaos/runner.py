@@ -10,6 +10,7 @@ which is what "nothing acknowledged is lost across restarts" needs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -167,20 +168,27 @@ class ChaosRunner:
                     try:
                         await asyncio.to_thread(driver.end, active)
                         self.history.record("heal", schedule=schedule.index, fault=active.to_json())
-                        await self._restart_exited(driver.injector, active, schedule.index, result)
+                        await self._restart_exited(driver.injector, schedule, result)
                     except (Unsupported, OSError) as exc:
                         result.problems.append(f"healing {fault.describe()}: {exc}")
 
-    async def _restart_exited(self, injector: Injector, fault: Fault, schedule: int, result: ScheduleResult) -> None:
-        """Restart every node that exited, as a supervisor would. A peer that stopped itself because its disk was
-        full is the designed fail-stop; any other exit is a finding."""
+    async def _restart_exited(self, injector: Injector, schedule: Schedule, result: ScheduleResult) -> None:
+        """Restart every node that exited, as a supervisor would. A node that stopped itself because its disk was
+        full (in this schedule) is the designed fail-stop; any other exit is a finding."""
         for node in sorted(set(injector.roles) - await asyncio.to_thread(injector.running)):
-            expected = fault.kind == "disk-full" and node in fault.nodes
-            self.history.record("exited", schedule=schedule, node=node, expected=expected)
+            filled = [f for f in schedule.faults if f.kind == "disk-full" and node in f.nodes]
+            self.history.record("exited", schedule=schedule.index, node=node, expected=bool(filled))
             result.exited.append(node)
-            if not expected:
-                result.problems.append(f"{node} exited during {fault.describe()}")
+            if not filled:
+                result.problems.append(f"{node} exited during schedule {schedule.index}")
             await asyncio.to_thread(injector.restart, node)
+
+    async def _supervise(self, injector: Injector, schedule: Schedule, result: ScheduleResult) -> None:
+        """Keep restarting nodes that exit while the network recovers: a fail-stop can come after the fault that
+        caused it was healed (the peer was still shutting down when its disk was freed)."""
+        while True:
+            await self._restart_exited(injector, schedule, result)
+            await asyncio.sleep(HEIGHT_POLL_S)
 
     async def _schedule(self, index: int, workload: ChaosWorkload, driver: FaultDriver, injector: Injector,
                         clients: NetworkClients, kinds: tuple[str, ...]) -> ScheduleResult:
@@ -197,11 +205,16 @@ class ChaosRunner:
         await self._run_faults(driver, schedule, started, result)
         await traffic
         healed = self.history.now()
+        supervisor = asyncio.create_task(self._supervise(injector, schedule, result))
         try:
             await asyncio.wait_for(workload.probe_all(), RECOVERY_TIMEOUT_S)
             converged = await _wait_converged(injector, RECOVERY_TIMEOUT_S)
         except TimeoutError:
             converged = False
+        finally:
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
         recovered = self.history.now()
         if converged:
             result.recovery_s = round(recovered - healed, 3)
