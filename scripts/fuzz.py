@@ -17,6 +17,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,13 @@ class Row:
     hangs: int
     coverage: str
     seconds: float
+
+
+def finished(row: Row) -> Row:
+    """One line on stderr as each target finishes: the table comes at the end, and the long run takes hours."""
+    print(f"{row.target}: {row.inputs} inputs, {row.crashes} crashes, {row.hangs} hangs, {row.seconds:.0f} s",
+          file=sys.stderr, flush=True)
+    return row
 
 
 def _fuzz_decoder(name: str, crypto: Path, work: Path, runs: int, seed: int,
@@ -79,7 +87,7 @@ def _fuzz_decoder(name: str, crypto: Path, work: Path, runs: int, seed: int,
 
 def run_decoders(work: Path, runs: int, seed: int, artifacts: Path) -> list[Row]:
     crypto = make_crypto(work / "crypto")
-    return [_fuzz_decoder(name, crypto, work, runs, seed, artifacts) for name in BUILDERS]
+    return [finished(_fuzz_decoder(name, crypto, work, runs, seed, artifacts)) for name in BUILDERS]
 
 
 def run_grpc(work: Path, inputs: int, seed: int, artifacts: Path, consensus: str) -> list[Row]:
@@ -107,8 +115,8 @@ def run_grpc(work: Path, inputs: int, seed: int, artifacts: Path, consensus: str
                     (artifacts / f"grpc-{service}-hang-{number}").write_bytes(data)
                     (artifacts / f"grpc-{service}-hang-{number}.txt").write_text(f"{path} DEADLINE_EXCEEDED\n")
                 answers = ", ".join(f"{code} {count}" for code, count in tally.statuses.most_common())
-                rows.append(Row(f"grpc {service}", tally.inputs, len(tally.crashes), len(tally.hangs), answers,
-                                time.monotonic() - started))
+                rows.append(finished(Row(f"grpc {service}", tally.inputs, len(tally.crashes), len(tally.hangs),
+                                         answers, time.monotonic() - started)))
         finally:
             fuzzer.close()
         if unhealthy or not net.healthy():
@@ -136,10 +144,10 @@ def run_rest(work: Path, examples: int, scenarios: int, seed: int, artifacts: Pa
             operation = result.ok()
             started, tally = time.monotonic(), rest_driver.Tally()
             rest_driver.fuzz_operation(operation, token, examples, seed, tally)
-            rows.append(_rest_row(f"rest {operation.label}", tally, started, artifacts))
+            rows.append(finished(_rest_row(f"rest {operation.label}", tally, started, artifacts)))
         started = time.monotonic()
-        rows.append(_rest_row("rest stateful (links)", rest_driver.fuzz_stateful(schema, token, scenarios, seed),
-                              started, artifacts))
+        rows.append(finished(_rest_row("rest stateful (links)",
+                                       rest_driver.fuzz_stateful(schema, token, scenarios, seed), started, artifacts)))
         if not net.healthy():
             rows.append(Row("rest nodes healthy", 0, 1, 0, "a node is down after the run", 0.0))
     return rows
@@ -170,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifacts", type=Path, default=Path(tempfile.gettempdir()) / "gridledger-fuzz-artifacts",
                         help="where crash and hang inputs are copied")
     args = parser.parse_args(argv)
+    # SIGTERM (timeout, a CI runner) unwinds like Ctrl-C, so the fuzzed network's processes are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     parts = args.parts or list(PARTS)
     args.artifacts.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
