@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from gridledger.cli.agents import agents_app
@@ -39,5 +41,13 @@ app.command("demo")(demo)
 app.command("bench")(bench)
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    """The console script. SIGTERM (a timeout, a CI runner, `kill`) unwinds like Ctrl-C: the commands that start a
+    network for themselves (bench, chaos, experiment, demo) stop its processes on the way out instead of leaving
+    them running; commands that serve until stopped install their own handlers."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     app()

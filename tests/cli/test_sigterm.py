@@ -1,0 +1,52 @@
+"""SIGTERM to a command that started a network for itself stops that network's processes too (cli/app.py): a
+`gridledger bench` terminated mid-round leaves no orderer, peer or chaincode worker of its run behind."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+TIMEOUT_S = 90
+
+
+def _processes_of(folder: Path) -> list[psutil.Process]:
+    """Processes whose command line names `folder`: the run's nodes and their chaincode workers."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any(str(folder) in part for part in process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.2)
+
+
+def test_a_terminated_bench_stops_the_network_it_started(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    bench = subprocess.Popen(
+        [sys.executable, "-c", "from gridledger.cli.app import main; main()", "bench", "--network",
+         str(REPO / "deploy" / "networks" / "dev.yaml"), "--free-ports", "--duration", "60", "--rate-control",
+         "fixed-rate:20", "--out", str(out)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _until(lambda: len([p for p in _processes_of(out) if p.pid != bench.pid]) >= 2, "the network's nodes run")
+        _until(lambda: any("worker" in " ".join(p.cmdline()) for p in _processes_of(out)), "kv is installed")
+        bench.send_signal(signal.SIGTERM)
+        assert bench.wait(TIMEOUT_S) == 128 + signal.SIGTERM
+        _until(lambda: not _processes_of(out), "every process of the run is gone")
+    finally:
+        bench.kill()
+        for process in _processes_of(out):
+            process.kill()
