@@ -31,7 +31,7 @@ from gridledger.sdk import errors
 from gridledger.sdk.events import BlockEvent, ChaincodeEvent, CommitStatus, block_event
 from gridledger.sdk.local import DEFAULT_DATA_DIR, local_member
 from gridledger.sdk.stream import GatewayStream
-from gridledger.sdk.transport import GatewayClient, SubmitResult
+from gridledger.sdk.transport import GatewayClient, SubmitResult, settle
 from gridledger.v1 import block_pb2, peer_pb2, peer_pb2_grpc, transaction_pb2
 
 Arg = str | bytes | int | float | bool | Decimal | dict | list | None
@@ -87,15 +87,6 @@ def _typed(exc: BaseException, stage: str) -> errors.GridLedgerError:
     if isinstance(exc, PermissionError):
         return errors.PermissionDenied(grpc.StatusCode.PERMISSION_DENIED, str(exc), stage)
     return errors.from_rpc_error(exc, stage)  # type: ignore[arg-type]
-
-
-def _settle(future: asyncio.Future) -> None:
-    """Cancel a helper future, or consume its exception so it is not reported as never retrieved."""
-    if future.done():
-        if not future.cancelled():
-            future.exception()
-    else:
-        future.cancel()
 
 
 class _Connection:
@@ -272,7 +263,7 @@ class Network:
             except _RPC_ERRORS as exc:
                 raise errors.CommitStatusUnknown(tx_id, _typed(exc, "commit")) from None
         finally:
-            _settle(waiting)
+            settle(waiting)
         return CommitStatus(tx_id, outcome.code, outcome.block_number)
 
     # ---------- status and events ----------

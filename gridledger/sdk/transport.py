@@ -47,6 +47,19 @@ class SubmitResult:
         return block_pb2.ValidationCode.Name(self.code)
 
 
+def settle(future: asyncio.Future) -> None:
+    """Cancel a helper future and consume whatever it ends with. A cancelled commit-status wait may still end with
+    an error rather than cancelled (wait_for, cancelled while its stream call fails, raises that failure), which
+    nobody awaits any more: unconsumed, it is logged as "Task exception was never retrieved"."""
+    future.add_done_callback(_consume)
+    future.cancel()
+
+
+def _consume(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class GatewayClient:
     """Connects one identity to one peer for one channel. Use as `async with GatewayClient(...) as client:`.
 
@@ -154,7 +167,7 @@ class GatewayClient:
             await self.send(envelope, timeout=timeout, streamed=streamed)
             return await waiting
         finally:
-            waiting.cancel()
+            settle(waiting)
 
     async def submit(self, chaincode: str, function: str, *args: bytes | str,
                      transient: Mapping[str, bytes] | None = None, timeout: float = 60,
