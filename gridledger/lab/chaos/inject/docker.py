@@ -18,7 +18,6 @@ from gridledger.lab.chaos.inject.base import Injector, Unsupported
 from gridledger.ops.docker import engine
 from gridledger.ops.docker.project import DockerNetwork
 
-INTERFACE = "eth0"
 LOSS_CHAIN_COMMENT = "gridledger-chaos"
 
 
@@ -58,17 +57,24 @@ class DockerInjector(Injector):
         for node in group:
             self.docker.connect_node(node, self._networks.pop(node, []))
 
-    def _in_namespace(self, node: str, *command: str, check: bool = True) -> None:
+    def _in_namespace(self, node: str, *command: str, check: bool = True) -> str:
         pid = engine.client().containers.get(self.docker.container_id(node)).attrs["State"]["Pid"]
         done = subprocess.run(["nsenter", "-t", str(pid), "-n", *command], capture_output=True, text=True)
         if check and done.returncode != 0:
             raise Unsupported(f"{' '.join(command)} in {node}'s namespace failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def _interfaces(self, node: str) -> list[str]:
+        """The container's network interfaces but loopback. Not just eth0: a container that was disconnected
+        (a partition) and connected again has its interface under a new name."""
+        return interface_names(self._in_namespace(node, "ip", "-o", "link", "show"))
 
     def shape(self, nodes: Sequence[str], profile: LinkFault) -> None:
         for node in nodes:
             if profile.bandwidth_kbps is not None:
-                self._in_namespace(node, "tc", "qdisc", "replace", "dev", INTERFACE, "root", "tbf", "rate",
-                                   f"{profile.bandwidth_kbps:.0f}kbit", "burst", "32kbit", "latency", "1s")
+                for interface in self._interfaces(node):
+                    self._in_namespace(node, "tc", "qdisc", "replace", "dev", interface, "root", "tbf", "rate",
+                                       f"{profile.bandwidth_kbps:.0f}kbit", "burst", "32kbit", "latency", "1s")
             if profile.loss:
                 self._in_namespace(node, "iptables", "-A", "INPUT", "-m", "statistic", "--mode", "random",
                                    "--probability", f"{profile.loss:.4f}", "-m", "comment", "--comment",
@@ -76,5 +82,18 @@ class DockerInjector(Injector):
 
     def unshape(self, nodes: Sequence[str]) -> None:
         for node in nodes:
-            self._in_namespace(node, "tc", "qdisc", "del", "dev", INTERFACE, "root", check=False)
+            for interface in self._interfaces(node):
+                self._in_namespace(node, "tc", "qdisc", "del", "dev", interface, "root", check=False)
             self._in_namespace(node, "iptables", "-F", "INPUT", check=False)
+
+
+def interface_names(ip_link_output: str) -> list[str]:
+    """Interface names from `ip -o link show` ("12: eth1@if13: <...> ..."), loopback left out."""
+    names = []
+    for line in ip_link_output.splitlines():
+        fields = line.split(": ", 2)
+        if len(fields) >= 2:
+            name = fields[1].split("@", 1)[0]
+            if name != "lo":
+                names.append(name)
+    return names
