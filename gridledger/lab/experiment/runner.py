@@ -57,7 +57,7 @@ from gridledger.lab.traces import Trace, TraceError, load_trace
 from gridledger.ops.deploy import NetworkClients, deploy
 from gridledger.ops.docker import DockerNetwork
 from gridledger.ops.docker.render import DEFAULT_IMAGE, IMAGE_VARIABLE
-from gridledger.ops.docker.swarm import SwarmNetwork
+from gridledger.ops.docker.swarm import SwarmNetwork, stack_network
 from gridledger.ops.docker.workers import project_network
 from gridledger.ops.localnet import LocalNetwork
 from gridledger.ops.netconfig import NetworkDefinition, load_network
@@ -156,7 +156,7 @@ def start_fresh_stack(network: Path, overrides: NetworkOverrides, run_dir: Path,
     progress("deploying the network as a swarm stack", 1, 1)
     definition = services.definition()
     return RunNetwork(definition, services.layout.crypto_dir, lambda: services.down(purge=True), stack, image,
-                      f"{stack}_{definition.channel}")
+                      stack_network(stack, definition.channel))
 
 
 def select_trace(spec: ExperimentSpec) -> Trace:

@@ -44,6 +44,12 @@ def stack_name(network: NetworkDefinition) -> str:
     return f"gridledger-{network.name}-swarm"
 
 
+def stack_network(stack: str, channel: str) -> str:
+    """The Docker name of `stack`'s overlay network for `channel` (`docker stack deploy` prefixes the stack's name
+    to the stack file's network), which one-off containers such as experiment agents can join."""
+    return f"{stack}_{channel}"
+
+
 def _docker_cli(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> str:
     command = ["docker", *args]
     try:
