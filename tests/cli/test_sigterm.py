@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.faults]  # about 26 s: in make test-faults, for make test's time
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 90
 
