@@ -187,8 +187,13 @@ def test_a_flood_from_one_identity_is_cut_at_its_limit_and_others_are_served(hos
         return Counter(codes), streamed, after
 
     unary, streamed, after = asyncio.run(scenario())
-    assert set(unary) == {"OK", "RESOURCE_EXHAUSTED"} and unary["OK"] >= TEST_LIMITS.gateway_max_in_flight
-    assert streamed[True] > 0 and streamed[False] >= TEST_LIMITS.gateway_max_in_flight
+    # How many unary calls overlap at the server depends on how fast it accepts them against how fast each is
+    # answered, so the unary flood may or may not reach the limit; whatever it reaches is refused, nothing else.
+    assert set(unary) <= {"OK", "RESOURCE_EXHAUSTED"} and unary["OK"] >= TEST_LIMITS.gateway_max_in_flight
+    # A batch's requests all take their slot in one pass of the event loop, before any endorsement can return:
+    # exactly the limit is served and the rest refused.
+    assert streamed == Counter({False: TEST_LIMITS.gateway_max_in_flight,
+                                True: 100 - TEST_LIMITS.gateway_max_in_flight})
     assert after == "OK"  # the identity's slots were all given back
     assert_healthy(hostile)
 
