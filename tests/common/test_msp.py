@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from gridledger.common import msp
+from gridledger.common import clock, msp
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +63,33 @@ def test_expiry_is_checked_on_every_use_even_when_cached(org1_ca: msp.KeyPair) -
     members.validate(serialized("Org1MSP", pair))
     with pytest.raises(msp.IdentityError, match="expired"):
         members.validate(serialized("Org1MSP", pair), now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+
+
+def test_validity_is_judged_to_the_microsecond_at_both_ends(org1_ca: msp.KeyPair) -> None:
+    """The check compares integer nanoseconds; the certificate's own bounds (whole seconds) are inclusive."""
+    members = msp.MSP([msp.Organization("Org1MSP", org1_ca.cert_pem)])
+    start = dt.datetime(2030, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+    pair = msp.issue_identity(org1_ca, "edges", "client", not_before=start, validity=dt.timedelta(days=1))
+    identity = serialized("Org1MSP", pair)
+    tick = dt.timedelta(microseconds=1)
+    for inside in (start, start + dt.timedelta(days=1)):
+        assert members.validate(identity, now=inside).name == "edges"
+    with pytest.raises(msp.IdentityError, match="not valid before"):
+        members.validate(identity, now=start - tick)
+    with pytest.raises(msp.IdentityError, match="expired"):
+        members.validate(identity, now=start + dt.timedelta(days=1) + tick)
+
+
+def test_the_node_clock_offset_moves_the_validity_check(org1_ca: msp.KeyPair) -> None:
+    members = msp.MSP([msp.Organization("Org1MSP", org1_ca.cert_pem)])
+    pair = msp.issue_identity(org1_ca, "skewed", "client", validity=dt.timedelta(days=1))
+    members.validate(serialized("Org1MSP", pair))
+    clock.set_offset(2 * 86_400)
+    try:
+        with pytest.raises(msp.IdentityError, match="expired"):
+            members.validate(serialized("Org1MSP", pair))
+    finally:
+        clock.set_offset(0)
 
 
 def test_wrong_role_is_rejected(org1_ca: msp.KeyPair) -> None:
