@@ -1,7 +1,11 @@
 """How the gateway hands envelopes to the ordering service: batched streams, one per orderer it talks to.
 
 - Crash-fault ordering (solo, raft): one orderer at a time, failing over around the ring when a stream breaks or
-  the orderer answers SERVICE_UNAVAILABLE (a raft follower forwards to its leader, so any orderer will do).
+  the orderer answers SERVICE_UNAVAILABLE (a raft follower forwards to its leader, so any orderer will do). Under
+  raft the gateway sends to the leader that proposed the newest block (its id is in the block's signed consenter
+  metadata): a follower would only validate the envelopes and forward them, a hop that cost both orderers CPU and
+  the transaction a round trip (docs/performance.md). An orderer the gateway had to fail over from is not
+  preferred again for LEADER_HOLD_OFF_S, so a leader this peer cannot reach does not pull it back every block.
 - BFT: every envelope goes to every orderer, so a censoring leader cannot drop it (docs/bft.md), and the answer
   is SUCCESS once f+1 orderers said so: at least one of them is honest, so the envelope is really in a committed
   block. A refusal (bad request, forbidden) likewise counts only from f+1 orderers.
@@ -13,10 +17,14 @@ import asyncio
 from collections import Counter
 from typing import Protocol
 
+from google.protobuf.message import DecodeError
+
 from gridledger.common.batching import BatchingStream, StreamUnavailable
 from gridledger.common.grpcutil import TlsMaterial, aio_channel
 from gridledger.common.nodeconfig import Endpoint
-from gridledger.v1 import orderer_pb2, orderer_pb2_grpc, transaction_pb2
+from gridledger.v1 import block_pb2, orderer_pb2, orderer_pb2_grpc, raft_pb2, transaction_pb2
+
+LEADER_HOLD_OFF_S = 5.0
 
 
 class Broadcaster(Protocol):
@@ -68,6 +76,7 @@ class FailoverBroadcaster:
             raise ValueError("a gateway needs at least one orderer endpoint")
         self._links = [OrdererLink(endpoint, tls) for endpoint in orderers]
         self._current = 0
+        self._failed_at: dict[int, float] = {}  # link index -> loop time the gateway last failed over from it
 
     async def broadcast(self, envelope: transaction_pb2.Envelope) -> orderer_pb2.BroadcastResult:
         """Send to one orderer; on an unavailable stream or orderer try the next, once around the ring."""
@@ -78,8 +87,18 @@ class FailoverBroadcaster:
             if result.status != orderer_pb2.SERVICE_UNAVAILABLE:
                 return result
             if self._current == position:  # move on once per failure, not once per concurrent caller
+                self._failed_at[position % len(self._links)] = asyncio.get_running_loop().time()
                 self._current += 1
         return result
+
+    def prefer(self, name: str) -> None:
+        """Send to orderer `name` from now on, unless it is unknown or the gateway failed over from it lately."""
+        for index, link in enumerate(self._links):
+            if link.endpoint.name == name:
+                failed_at = self._failed_at.get(index)
+                if failed_at is None or asyncio.get_running_loop().time() - failed_at >= LEADER_HOLD_OFF_S:
+                    self._current = index
+                return
 
     async def close(self) -> None:
         for link in self._links:
@@ -121,6 +140,14 @@ class QuorumBroadcaster:
     async def close(self) -> None:
         for link in self._links:
             await link.close()
+
+
+def raft_leader(block: block_pb2.Block) -> str:
+    """The consenter id of the raft leader that proposed `block`; empty if its metadata does not say."""
+    try:
+        return raft_pb2.RaftBlockMetadata.FromString(block.metadata.consenter_metadata).leader
+    except DecodeError:
+        return ""
 
 
 def broadcaster_for(consensus_type: str, consenters: int, orderers: list[Endpoint],

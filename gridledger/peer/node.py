@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from gridledger.common.grpcservice import add_service
 from gridledger.common.grpcutil import aio_server
 from gridledger.common.nodeconfig import NodeConfig
 from gridledger.common.operations import OperationsServer
-from gridledger.peer.broadcast import broadcaster_for
+from gridledger.peer.broadcast import FailoverBroadcaster, broadcaster_for, raft_leader
 from gridledger.peer.committer import CommitNotifier, Committer
 from gridledger.peer.deliver import PeerDeliverService
 from gridledger.peer.endorser import Endorser
@@ -61,11 +62,16 @@ class PeerNode:
         self._commit_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
         self._endorse_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="endorse")
         self.commit_failure: BaseException | None = None
+        self._follow_leader: Callable[[str], None] | None = None  # raft: the gateway sends to the newest leader
 
     async def commit_block(self, block: block_pb2.Block) -> None:
         loop = asyncio.get_running_loop()
         outcomes = await loop.run_in_executor(self._commit_executor, self.committer.commit, block)
         self.notifier.block_committed(self.ledger.height, outcomes)
+        if self._follow_leader is not None:
+            leader = raft_leader(block)
+            if leader:
+                self._follow_leader(leader)
 
     async def run(self) -> None:
         config = self.config
@@ -77,6 +83,8 @@ class PeerNode:
                 remotes.setdefault(endpoint.msp_id, []).append(RemoteEndorser(endpoint, self.tls))
         consensus = self.context.config.consensus
         orderers = broadcaster_for(consensus.type, len(consensus.consenters), config.orderers, self.tls)
+        if isinstance(orderers, FailoverBroadcaster) and consensus.type == "raft":
+            self._follow_leader = orderers.prefer
         gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger, self.metrics)
         admin = AdminService(config.msp_id, self.context, self.ledger, self.runtime.store)
         server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}", config.limits.server())
