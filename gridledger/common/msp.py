@@ -29,7 +29,6 @@ from gridledger.v1 import identity_pb2
 
 ROLES = ("peer", "orderer", "client", "admin")
 DEFAULT_VALIDITY = dt.timedelta(days=3650)
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class IdentityError(Exception):
@@ -39,12 +38,6 @@ class IdentityError(Exception):
 def _utcnow() -> dt.datetime:
     """This node's wall clock, which a chaos run may skew (common/clock.py)."""
     return clock.utcnow()
-
-
-def _ns(moment: dt.datetime) -> int:
-    """A timezone-aware moment as integer nanoseconds since the epoch (exact: no float on the way)."""
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
 
 
 def _name(msp_id: str, common_name: str, role: str | None = None) -> x509.Name:
@@ -209,7 +202,7 @@ class MSP:
             if not isinstance(ca_key, ed25519.Ed25519PublicKey):
                 raise IdentityError(f"{org.msp_id}: the root CA must have an Ed25519 key")
             self._orgs[org.msp_id] = (org, ca_key, ca_cert.subject)
-        self._cache: dict[tuple[str, bytes], tuple[Member, int, int]] = {}  # with its validity in ns
+        self._cache: dict[tuple[str, bytes], Member] = {}
         self._lock = threading.Lock()
 
     @property
@@ -223,20 +216,16 @@ class MSP:
         `roles`: if given, the identity must have one of them.
         """
         key = (identity.msp_id, identity.certificate)
-        cached = self._cache.get(key)
-        if cached is None:
+        member = self._cache.get(key)
+        if member is None:
             member = self._validate_certificate(identity.msp_id, identity.certificate)
-            cached = (member, _ns(member.not_before), _ns(member.not_after))
             with self._lock:
-                self._cache[key] = cached
-        member, not_before_ns, not_after_ns = cached
-        # Integer nanoseconds: every signature check on every node passes here, and a datetime per call showed
-        # in the profiles (docs/performance.md).
-        moment_ns = clock.time_ns() if now is None else _ns(now)
-        if moment_ns < not_before_ns:
+                self._cache[key] = member
+        moment = now or _utcnow()
+        if moment < member.not_before:
             raise IdentityError(f"certificate of {member.name} ({member.msp_id}) is not valid before "
                                 f"{member.not_before.isoformat()}")
-        if moment_ns > not_after_ns:
+        if moment > member.not_after:
             raise IdentityError(f"certificate of {member.name} ({member.msp_id}) expired at "
                                 f"{member.not_after.isoformat()}")
         if roles and member.role not in roles:

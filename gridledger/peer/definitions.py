@@ -6,7 +6,6 @@ keys, so a transaction simulated under an older definition is caught as EXPIRED_
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -63,11 +62,4 @@ def parse_approval_key(key: str) -> tuple[str, int, str] | None:
 def read_definition(get_state: Callable[[str, str], Any], name: str) -> Definition | None:
     """The definition in force for `name`; get_state(namespace, key) returns an object with .value, or None."""
     found = get_state(LIFECYCLE_NAMESPACE, definition_key(name))
-    return _decoded(found.value) if found is not None else None
-
-
-@functools.lru_cache(maxsize=256)
-def _decoded(value: bytes) -> Definition:
-    """Every endorsement and every block reads the definition it runs under, and the same few bytes come back
-    each time: decode them once (a Definition is immutable, so one object can serve every reader)."""
-    return Definition.from_bytes(value)
+    return Definition.from_bytes(found.value) if found is not None else None
