@@ -33,12 +33,12 @@ def rounds_file(rate: float, minutes: float, round_minutes: float, workload: str
                         "duration": round_minutes * 60, "workers": workers} for i in range(count)]}
 
 
-def memory_by_round(results: dict) -> dict[str, list[float]]:
-    """Per node, its resident memory (MiB) at the end of each round, in round order (the bench's own processes
-    are left out: they restart their bookkeeping every round)."""
+def memory_by_round(results: dict, field: str = "rss_mib_end") -> dict[str, list[float]]:
+    """Per node, its resident memory (MiB; `field` anon_mib_end for the anonymous part) at the end of each round,
+    in round order (the bench's own processes are left out: they restart their bookkeeping every round)."""
     rounds = results["runs"][0]["rounds"]
     nodes = sorted(name for name in rounds[0]["resources"] if not name.startswith("bench-"))
-    return {node: [r["resources"][node]["rss_mib_end"] for r in rounds] for node in nodes}
+    return {node: [r["resources"][node][field] for r in rounds] for node in nodes}
 
 
 def growth(series: list[float], warm_up: int) -> float:
@@ -47,9 +47,15 @@ def growth(series: list[float], warm_up: int) -> float:
     return (series[-1] - base) / base
 
 
-def verdict(memory: dict[str, list[float]], warm_up: int, limit: float) -> dict[str, dict]:
-    return {node: {"rss_mib_by_round": series, "growth_after_warm_up": growth(series, warm_up),
-                   "within_limit": growth(series, warm_up) <= limit} for node, series in memory.items()}
+def verdict(memory: dict[str, list[float]], warm_up: int, limit: float,
+            anon: dict[str, list[float]] | None = None) -> dict[str, dict]:
+    """Per node: its series, its growth after the warm-up against `limit`, and with `anon` (local processes) the
+    anonymous memory's series and growth, which tell a heap leak from file pages the kernel maps in."""
+    found = {node: {"rss_mib_by_round": series, "growth_after_warm_up": growth(series, warm_up),
+                    "within_limit": growth(series, warm_up) <= limit} for node, series in memory.items()}
+    for node, series in (anon or {}).items():
+        found[node] |= {"anon_mib_by_round": series, "anon_growth_after_warm_up": growth(series, warm_up)}
+    return found
 
 
 def show(found: dict[str, dict], warm_up: int, console: Console) -> None:
@@ -59,10 +65,12 @@ def show(found: dict[str, dict], warm_up: int, console: Console) -> None:
     for index in range(rounds):
         table.add_column(str(index + 1), justify="right")
     table.add_column("growth", justify="right")
+    table.add_column("anonymous", justify="right")
     for node, row in found.items():
         mark = "" if row["within_limit"] else " [red]over[/red]"
+        anon = row.get("anon_growth_after_warm_up")
         table.add_row(node, *(f"{v:.0f}" for v in row["rss_mib_by_round"]),
-                      f"{row['growth_after_warm_up']:+.1%}{mark}")
+                      f"{row['growth_after_warm_up']:+.1%}{mark}", "" if anon is None else f"{anon:+.1%}")
     console.print(table)
 
 
@@ -93,7 +101,8 @@ def main() -> None:
                "--rounds", str(out / "soak-rounds.yaml"), "--out", str(out)]
     subprocess.run(command, cwd=REPO, check=True)
     results = json.loads((out / "results.json").read_text())
-    found = verdict(memory_by_round(results), args.warm_up_rounds, args.limit)
+    anon = None if args.docker else memory_by_round(results, "anon_mib_end")
+    found = verdict(memory_by_round(results), args.warm_up_rounds, args.limit, anon)
     failed = {r["label"]: r["failed"] for r in results["runs"][0]["rounds"] if r["failed"]}
     (out / "soak.json").write_text(json.dumps({"rate_tps": args.rate, "warm_up_rounds": args.warm_up_rounds,
                                                "limit": args.limit, "nodes": found, "failed_by_round": failed},

@@ -37,3 +37,12 @@ def test_growth_is_judged_after_the_warm_up_and_leaves_the_bench_out():
     assert found["peer0"]["within_limit"]
     assert found["orderer0"]["growth_after_warm_up"] == pytest.approx(10 / 60)
     assert not found["orderer0"]["within_limit"]
+
+
+def test_the_anonymous_part_is_judged_beside_the_total():
+    rounds = {"runs": [{"rounds": [{"resources": {"peer0": {"rss_mib_end": total, "anon_mib_end": anon}}}
+                                   for total, anon in ((100, 60), (150, 60), (200, 63))]}]}
+    found = soak.verdict(soak.memory_by_round(rounds), 2, 0.10, soak.memory_by_round(rounds, "anon_mib_end"))
+    assert found["peer0"]["anon_mib_by_round"] == [60, 60, 63]
+    assert found["peer0"]["anon_growth_after_warm_up"] == pytest.approx(0.05)
+    assert not found["peer0"]["within_limit"]  # the verdict stays on the whole resident set

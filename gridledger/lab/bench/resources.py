@@ -1,7 +1,9 @@
 """CPU and memory of every node process (and the bench's own workers) during a round.
 
 Local processes are measured with psutil by pid, children included: CPU seconds from the kernel's accounting
-(exact, however coarse the sampling), memory as resident set size sampled every second. Containers are sampled with
+(exact, however coarse the sampling), memory as resident set size sampled every second, and of it the anonymous
+part (heap and stacks: what a leak grows) apart from the file-backed pages (mapped code and LevelDB's mapped
+tables, which the kernel reclaims under pressure). Containers are sampled with
 `docker stats --no-stream` (the engine's view, including everything in the container).
 CPU percent is of one core, as `top` shows it: 200% means two cores busy.
 """
@@ -39,7 +41,8 @@ class ResourceSampler(ABC):
             self._sample()
 
     def stop(self) -> dict[str, dict[str, float]]:
-        """Per process or container: cpu_percent (mean), rss_mib_max and rss_mib_end."""
+        """Per process or container: cpu_percent (mean), rss_mib_max and rss_mib_end (and for local processes
+        anon_mib_end)."""
         self._stop.set()
         self._thread.join()
         self._sample()
@@ -72,6 +75,7 @@ class ProcessSampler(ResourceSampler):
         self._cpu_start: dict[int, float] = {}
         self._cpu_last: dict[str, dict[int, float]] = {name: {} for name in self._roots}
         self._rss: dict[str, list[float]] = {name: [] for name in self._roots}
+        self._anon: dict[str, float] = {}
 
     def _tree(self, root: psutil.Process) -> list[psutil.Process]:
         if not self._children:
@@ -97,11 +101,13 @@ class ProcessSampler(ResourceSampler):
 
     def _sample(self) -> None:
         for name, root in self._roots.items():
-            rss = 0.0
+            rss = anon = 0.0
             for process in self._tree(root):
                 try:
                     self._cpu_last[name][process.pid] = self._cpu(process)
-                    rss += process.memory_info().rss / MIB
+                    memory = process.memory_info()
+                    rss += memory.rss / MIB
+                    anon += (memory.rss - getattr(memory, "shared", 0)) / MIB  # Linux: shared = file + shmem
                     # a process started during the round (a replaced chaincode worker) used all its CPU in it
                     if process.pid not in self._cpu_start and process.create_time() >= self._start_wall:
                         self._cpu_start[process.pid] = 0.0
@@ -109,6 +115,7 @@ class ProcessSampler(ResourceSampler):
                     continue
             if rss:
                 self._rss[name].append(rss)
+                self._anon[name] = anon
 
     def _result(self, wall: float) -> dict[str, dict[str, float]]:
         result = {}
@@ -116,7 +123,8 @@ class ProcessSampler(ResourceSampler):
             if last and self._rss[name]:
                 cpu = sum(value - self._cpu_start[pid] for pid, value in last.items() if pid in self._cpu_start)
                 result[name] = {"cpu_seconds": cpu, "cpu_percent": 100 * cpu / max(wall, 1e-9),
-                                "rss_mib_max": max(self._rss[name]), "rss_mib_end": self._rss[name][-1]}
+                                "rss_mib_max": max(self._rss[name]), "rss_mib_end": self._rss[name][-1],
+                                "anon_mib_end": self._anon[name]}
         return result
 
 

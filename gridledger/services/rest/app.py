@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +32,10 @@ from gridledger.services.rest.routes import probes, router
 
 RouterFactory = Callable[[RestBackend], APIRouter]
 API_VERSION = "1"
+# FastAPI's OpenTelemetry bridge asks the global providers (and through them os.environ) on every request even when
+# nothing is exported: 3.5% of the service's CPU under load (py-spy, scripts/rest_vs_sdk.py). The service reports
+# through its JSON logs; a deployment that wants spans wraps the app in its own instrumentation.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 class _TooLarge(HTTPException):
@@ -122,7 +127,7 @@ def create_app(config: RestConfig, *, backend: RestBackend | None = None,
 
     app = FastAPI(
         title=f"gridledger REST API ({config.msp_id})", version=API_VERSION, lifespan=lifespan, docs_url="/docs",
-        redoc_url=None,
+        redoc_url=None, telemetry=NO_TELEMETRY,
         description="Chaincode calls, offline signing, transactions and blocks of one organisation's users. "
                     "Authenticate with 'Authorization: Bearer TOKEN' (from `gridledger rest enroll`). Errors are "
                     "application/problem+json.")
