@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridledger.common.market import sealing
-from gridledger.common.market.orders import Order, OrderError, parse_order
+from gridledger.common.market.orders import (
+    MAX_PRICE,
+    MAX_QUANTITY_WH,
+    PARTICIPANT_PATTERN,
+    SIDES,
+    Order,
+    OrderError,
+    parse_order,
+)
 
 ORDER = Order("house-7", "sell", 1250, 9100)
 
@@ -17,6 +27,23 @@ def test_canonical_bytes_round_trip_and_name_market_and_slot() -> None:
     assert json.loads(data) == {"market_id": "m1", "slot": 3, "participant": "house-7", "side": "sell",
                                 "quantity_wh": 1250, "price": 9100}
     assert parse_order(data, "m1", 3) == ORDER
+
+
+@given(market_id=st.text(max_size=40), slot=st.integers(0, 2**63),
+       participant=st.from_regex(PARTICIPANT_PATTERN, fullmatch=True).filter(lambda p: p != "grid"),
+       side=st.sampled_from(SIDES), quantity=st.integers(1, MAX_QUANTITY_WH), price=st.integers(1, MAX_PRICE))
+def test_canonical_bytes_are_sorted_key_compact_json(market_id: str, slot: int, participant: str, side: str,
+                                                     quantity: int, price: int) -> None:
+    order = Order(participant, side, quantity, price)
+    expected = json.dumps({"market_id": market_id, "slot": slot, "participant": participant, "side": side,
+                           "quantity_wh": quantity, "price": price}, sort_keys=True, separators=(",", ":"))
+    assert order.to_bytes(market_id, slot) == expected.encode("ascii")
+    assert parse_order(order.to_bytes(market_id, slot), market_id, slot) == order
+
+
+def test_a_slot_that_is_not_an_int_is_refused_not_encoded() -> None:
+    with pytest.raises(TypeError, match="slot"):
+        ORDER.to_bytes("m1", True)  # json.dumps would write true, which no slot parses to
 
 
 @pytest.mark.parametrize(("data", "reason"), [
