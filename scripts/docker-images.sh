@@ -25,7 +25,8 @@ REPOSITORY="${IMAGE%:*}"
 echo "images: building $IMAGE ($REPOSITORY:$VERSION) from $BASE_IMAGE" >&2
 LOG="$(mktemp "${TMPDIR:-/tmp}/gridledger-build.XXXXXX")"
 trap 'rm -f "$LOG"' EXIT
-if ! docker build --network none \
+# BUILD_CPU_SHARES: the CPU weight of the build's RUN steps (the tests set the lowest, to build beside them).
+if ! docker build --network none ${BUILD_CPU_SHARES:+--cpu-shares "$BUILD_CPU_SHARES"} \
         --build-arg BASE="$BASE_IMAGE" \
         --label org.opencontainers.image.version="$VERSION" \
         --tag "$IMAGE" --tag "$REPOSITORY:$VERSION" \

@@ -4,9 +4,6 @@ project, containers, network and volumes are removed afterwards even when a test
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -15,13 +12,13 @@ import pytest
 from gridledger.ops.docker import DockerNetwork
 from tests.docker.containers import (
     IMAGE,
-    REPO,
     SOLO_2X2,
     ContainerNet,
     docker_engine_problem,
     remove_project,
     with_free_ports,
 )
+from tests.docker.imagebuild import STARTED, ImageBuild
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +29,14 @@ def docker_engine() -> None:
 
 
 @pytest.fixture(scope="session")
-def gridledger_image(docker_engine: None) -> str:
-    """scripts/docker-images.sh: the local base image, the wheelhouse and the image, each from cache when present."""
-    env = {**os.environ, "PYTHON": sys.executable, "IMAGE": IMAGE}
-    result = subprocess.run([str(REPO / "scripts" / "docker-images.sh")], capture_output=True, text=True, env=env,
-                            timeout=600)
-    assert result.returncode == 0, f"building the images failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+def gridledger_image(docker_engine: None, request: pytest.FixtureRequest) -> str:
+    """scripts/docker-images.sh: the local base image, the wheelhouse and the image, each from cache when present;
+    usually already under way since collection (tests/docker/imagebuild.py)."""
+    build = request.config.stash.get(STARTED, None)
+    if build is None:
+        build = request.config.stash[STARTED] = ImageBuild()
+    built, output = build.wait(timeout_s=600)
+    assert built, f"building the images failed:\n{output}"
     return IMAGE
 
 
