@@ -32,7 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not needing:
         return
     items[:] = [item for item in items if FIXTURE not in getattr(item, "fixturenames", ())] + needing
-    if not config.option.collectonly and docker_engine_problem() is None:  # without an engine, the tests skip and say why (tests/docker/conftest.py)
+    # Without an engine the tests skip and say why (tests/docker/conftest.py).
+    if not config.option.collectonly and docker_engine_problem() is None:
         config.stash[STARTED] = ImageBuild()
 
 
