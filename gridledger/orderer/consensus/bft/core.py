@@ -26,6 +26,7 @@ from gridledger.orderer.consensus.bft.certs import (
     VoteCollector,
 )
 from gridledger.orderer.consensus.bft.pool import RequestPool
+from gridledger.orderer.consensus.bft.proposals import Tip, check_block, check_justified, new_block, parse_block
 from gridledger.orderer.consensus.bft.statements import (
     COMMIT,
     PREPARE,
@@ -239,7 +240,7 @@ class BftCore:
             raise Rejected("proposal too far ahead", f"view {view}")
         if sender != self.committee.leader(view):
             raise Rejected("proposal from a non-leader", f"{sender} in view {view}")
-        block = _parse_block(proposal.block)
+        block = parse_block(proposal.block)
         block_hash = hashing.header_hash(block.header)
         statement = proposal_statement(self.channel, view, block.header.number, block_hash)
         if not self._keys.verify(sender, statement, proposal.signature):
@@ -274,60 +275,13 @@ class BftCore:
         else:
             if block.header.previous_hash != self.tip_hash:
                 raise Rejected("proposal does not extend the committed tip", f"height {height}")
-            self._check_justified(view, proposal.justify, block, block_hash, tc_rank, justify_rank)
-        txids = self._check_block(block, view)
+            tip = Tip(self.tip_number, self.tip_hash, self._chain_view(), self.high)
+            check_justified(view, proposal.justify, block, block_hash, tc_rank, justify_rank, tip)
+        txids = check_block(block, view, self.channel, self.config.limits, self._txid)
         self._remember_body(block, txids)
         self._prepared = (view, height)
         self._dirty = True
         self._vote(PREPARE, view, height, block_hash)
-
-    def _check_justified(self, view: int, justify: bft_pb2.BftCertificate, block: block_pb2.Block,
-                         block_hash: bytes, tc_rank: Rank | None, justify_rank: Rank) -> None:
-        height = block.header.number
-        if tc_rank is not None:
-            if justify_rank < tc_rank:
-                raise Rejected("justify ranks below the timeout certificate", f"{justify_rank} < {tc_rank}")
-            if justify.phase == PREPARE and justify.height != 0:
-                if (justify.height, justify.block_hash) != (height, block_hash):
-                    raise Rejected("proposal is not the block its PREPARE certificate names", f"height {height}")
-            elif justify.height + 1 != height or (justify.height and justify.block_hash != block.header.previous_hash):
-                raise Rejected("proposal does not extend its COMMIT certificate", f"height {height}")
-            return
-        if justify.phase != COMMIT and justify.height != 0:
-            raise Rejected("proposal without timeouts must extend a COMMIT certificate")
-        if justify.height != self.tip_number or (justify.height and justify.block_hash != self.tip_hash):
-            raise Rejected("justify is not the committed tip", f"height {justify.height}")
-        if self._chain_view() != view:
-            raise Rejected("proposal without timeouts in a view the chain has not reached", f"view {view}")
-        high = Rank.of(self.high)
-        if high > justify_rank and (self.high.height, self.high.block_hash) != (height, block_hash):
-            raise Rejected("locked on another block", f"high certificate {high}")
-
-    def _check_block(self, block: block_pb2.Block, view: int) -> list[str]:
-        """Data hash, metadata and batch limits of a proposed block, and every envelope a valid request."""
-        header, envelopes = block.header, block.data.envelopes
-        limits = self.config.limits
-        if block.metadata.signatures:
-            raise Rejected("proposed block carries signatures")
-        if block.metadata.consenter_metadata != metadata(COMMIT, self.channel, view, header.number):
-            raise Rejected("proposed block has wrong consenter metadata", f"height {header.number}")
-        if hashing.data_hash(envelopes) != header.data_hash:
-            raise Rejected("proposed block's data hash does not match", f"height {header.number}")
-        if not envelopes or len(envelopes) > limits.max_message_count:
-            raise Rejected("proposed block size outside the batch limits", f"{len(envelopes)} envelopes")
-        total = sum(len(e) for e in envelopes)
-        if any(len(e) > limits.absolute_max_bytes for e in envelopes) or (
-                len(envelopes) > 1 and total > limits.preferred_max_bytes):
-            raise Rejected("proposed block size outside the batch limits", f"{total} bytes")
-        txids = []
-        for envelope in envelopes:
-            txid = self._txid(envelope)
-            if txid is None:
-                raise Rejected("proposed block holds an invalid envelope", f"height {header.number}")
-            txids.append(txid)
-        if len(set(txids)) != len(txids):
-            raise Rejected("proposed block repeats a transaction", f"height {header.number}")
-        return txids
 
     def _maybe_propose(self) -> None:
         """As leader of this view: propose the next block when its justification and its batch are ready."""
@@ -362,7 +316,7 @@ class BftCore:
             if not self._batch_due():
                 return
             envelopes, _ = self.pool.next_batch()
-            block = _new_block(self.tip_number + 1, self.tip_hash, envelopes)
+            block = new_block(self.tip_number + 1, self.tip_hash, envelopes)
         else:
             block = block_pb2.Block()
             block.CopyFrom(body)
@@ -395,7 +349,7 @@ class BftCore:
         if best.phase == PREPARE and best.height:
             body = self._bodies.get(best.block_hash)
             if body is None and block_bytes:
-                block = _parse_block(block_bytes)
+                block = parse_block(block_bytes)
                 if hashing.header_hash(block.header) == best.block_hash:
                     return best, block
             return best, None if body is None else body.block
@@ -583,7 +537,7 @@ class BftCore:
         if timeout.high.phase == COMMIT:
             self._learn_commit(timeout.high)
         elif timeout.high_block:
-            block = _parse_block(timeout.high_block)
+            block = parse_block(timeout.high_block)
             if hashing.header_hash(block.header) == timeout.high.block_hash:
                 self._remember_body(block)
         self._collect_timeout(sender, rank, timeout)
@@ -641,20 +595,4 @@ class BftCore:
 
     def _send(self, to: str, message: Message) -> None:
         self._ready.messages.append((to, message))
-
-
-def _parse_block(data: bytes) -> block_pb2.Block:
-    try:
-        return block_pb2.Block.FromString(data)
-    except Exception as exc:  # DecodeError and friends
-        raise Rejected("malformed block", str(exc)[:100]) from None
-
-
-def _new_block(number: int, previous_hash: bytes, envelopes: list[bytes]) -> block_pb2.Block:
-    block = block_pb2.Block()
-    block.header.number = number
-    block.header.previous_hash = previous_hash
-    block.header.data_hash = hashing.data_hash(envelopes)
-    block.data.envelopes.extend(envelopes)
-    return block
 
