@@ -71,24 +71,20 @@ class ChannelContext:
     config: config_pb2.ChannelConfig
     msp: msp.MSP
     policies: dict[str, Policy]
+    peer_orgs: tuple[str, ...]  # the organisations that are not orderer organisations, in config order
 
     @classmethod
     def from_config(cls, config: config_pb2.ChannelConfig) -> ChannelContext:
         orderer_orgs = set(config.orderer_orgs)
-        peer_orgs = [org.msp_id for org in config.organizations if org.msp_id not in orderer_orgs]
+        peer_orgs = tuple(org.msp_id for org in config.organizations if org.msp_id not in orderer_orgs)
         roles = {POLICY_NAMES[field]: role for field, role in POLICY_ROLES.items()}
         policies = {name: parse_policy(expr, peer_orgs, default_role=roles.get(name, "member"))
                     for name, expr in config.policies.items()}
-        return cls(config, msp.MSP(organizations(config)), policies)
+        return cls(config, msp.MSP(organizations(config)), policies, peer_orgs)
 
     @property
     def channel_id(self) -> str:
         return self.config.channel_id
-
-    @property
-    def peer_orgs(self) -> list[str]:
-        orderer_orgs = set(self.config.orderer_orgs)
-        return [org.msp_id for org in self.config.organizations if org.msp_id not in orderer_orgs]
 
     def tls_roots(self) -> bytes:
         return b"".join(org.tls_root_cert for org in self.config.organizations)

@@ -104,7 +104,7 @@ class GatewayCore:
             org_sets = tuple(context.policies["LifecycleEndorsement"].satisfying_org_sets())
         else:
             try:
-                org_sets = satisfying_org_sets(definition.endorsement_policy, tuple(context.peer_orgs))
+                org_sets = satisfying_org_sets(definition.endorsement_policy, context.peer_orgs)
             except PolicyError as exc:
                 raise GatewayError(grpc.StatusCode.FAILED_PRECONDITION, f"endorsement policy: {exc}") from None
         own_first = sorted(org_sets, key=lambda s: (self._msp_id not in s, len(s)))

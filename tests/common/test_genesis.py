@@ -70,7 +70,7 @@ def test_genesis_round_trip(raft_crypto: tuple[Path, Path]) -> None:
     assert config.batch.batch_timeout_ms == 200
     assert config.policies["Endorsement"] == "AND('Org1MSP.peer', 'Org2MSP.peer')"
     context = channel.ChannelContext.from_config(config)
-    assert context.peer_orgs == ["Org1MSP", "Org2MSP"]
+    assert context.peer_orgs == ("Org1MSP", "Org2MSP")
 
 
 def _replace_config(block: block_pb2.Block, change) -> None:

@@ -64,7 +64,7 @@ def test_genesis_lists_every_orderer_org_and_each_consenter_with_its_own(bft_cry
     assert (bft.request_timeout_ms, bft.view_change_timeout_ms, bft.leader_rotation, bft.rotation_blocks) == \
         (500, 1000, True, 1)
     context = channel.ChannelContext.from_config(config)
-    assert context.peer_orgs == PEER_ORGS, "orderer orgs are not peer orgs for MAJORITY, ANY and ALL"
+    assert context.peer_orgs == tuple(PEER_ORGS), "orderer orgs are not peer orgs for MAJORITY, ANY and ALL"
     assert {p.msp_id for p in context.policies["LifecycleEndorsement"].principals()} == set(PEER_ORGS)
 
 
