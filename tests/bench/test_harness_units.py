@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from prometheus_client import generate_latest
 
 from gridledger.lab.bench import crypto, nodemetrics
 from gridledger.lab.bench.config import BenchConfigError, derive, load_rounds, parse_sweep, split_values
+from gridledger.lab.bench.nodes import Nodes
 from gridledger.lab.bench.rates import FixedLoad, LinearRate, MaximumRate, parse_rate
+from gridledger.lab.bench.runner import NetworkRun, run_network
 from gridledger.lab.bench.stats import summarize, timeseries
 from gridledger.lab.bench.workloads import KvBlindWrite, WorkerSlot, workload_class
 from gridledger.ops.netconfig import load_network
@@ -168,3 +171,36 @@ def test_market_orders_are_sealed_per_participant_side_and_slot(raft_crypto: tup
     assert [(tx.args[1], tx.args[2]) for tx in txs] == [(0, "buy"), (0, "buy"), (0, "sell"), (0, "sell"), (1, "buy")]
     assert txs[0].identity is not txs[1].identity and txs[0].identity is txs[2].identity
     assert len(bytes.fromhex(txs[0].args[3])) == 32  # a commit-reveal commitment
+
+
+class InterruptedStart(Nodes):
+    """Nodes whose start is interrupted (Ctrl-C, SIGTERM) after some of them came up."""
+
+    runtime = "local"
+    crypto_dir = Path("unused")
+
+    def __init__(self) -> None:
+        self.stopped = 0
+
+    def up(self, network_file: Path) -> list:
+        raise KeyboardInterrupt
+
+    def down(self) -> None:
+        self.stopped += 1
+
+    def sampler(self, statuses: list):
+        raise AssertionError("no round runs on a network that never started")
+
+
+def test_a_start_interrupted_half_way_still_stops_the_network() -> None:
+    network_file = REPO / "deploy" / "networks" / "dev.yaml"
+    nodes = InterruptedStart()
+    run = NetworkRun("dev", network_file, load_network(network_file), nodes)
+
+    class Quiet:
+        def note(self, text: str) -> None:
+            pass
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(run_network(run, [], crypto.CryptoCost(1.0, 1.0, 600), Quiet()))
+    assert nodes.stopped == 1

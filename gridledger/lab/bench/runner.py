@@ -190,11 +190,12 @@ def network_bound(network: NetworkDefinition, cost: crypto.CryptoCost) -> dict[s
 
 async def run_network(run: NetworkRun, rounds: Sequence[RoundSpec], cost: crypto.CryptoCost,
                       progress: Progress) -> list[RoundOutput]:
-    """Start `run`'s network fresh, run every round on it, stop it (also on failure)."""
+    """Start `run`'s network fresh, run every round on it, stop it (also on failure, and when the start itself
+    fails or is interrupted: the nodes started by then must not outlive the run)."""
     progress.note(f"{run.label}: starting {run.network.name} ({run.nodes.runtime})")
-    statuses = run.nodes.up(run.network_file)
     pool: WorkerPool | None = None
     try:
+        statuses = run.nodes.up(run.network_file)
         await deploy_chaincodes(run.network, run.nodes.crypto_dir, rounds, progress)
         pool = WorkerPool(worker_configs(run.network, run.nodes.crypto_dir, max(r.workers for r in rounds),
                                          uuid.uuid4().hex[:8]))

@@ -93,6 +93,16 @@ def derived_network(network_file: Path, overrides: NetworkOverrides, run_dir: Pa
     return path
 
 
+def _start_or_stop(up: Callable[[], object], down: Callable[[], None]) -> None:
+    """Start a run's network; if the start fails or is interrupted (Ctrl-C, SIGTERM), stop what it started, since
+    the caller gets no network to stop."""
+    try:
+        up()
+    except BaseException:
+        down()
+        raise
+
+
 def start_fresh_network(network: Path, overrides: NetworkOverrides, run_dir: Path,
                         progress: Progress) -> tuple[LocalNetwork, Path]:
     """A run's network: the spec's definition with its overrides, started in run_dir/network from nothing (an
@@ -101,7 +111,7 @@ def start_fresh_network(network: Path, overrides: NetworkOverrides, run_dir: Pat
     local = LocalNetwork(run_dir / "network")
     local.down(purge=True)
     progress("starting the network", 0, 1)
-    local.up(network_file, rest=False)
+    _start_or_stop(lambda: local.up(network_file, rest=False), local.down)
     progress("starting the network", 1, 1)
     return local, network_file
 
@@ -133,7 +143,7 @@ def start_fresh_containers(network: Path, overrides: NetworkOverrides, run_dir: 
         containers.down(purge=True)
     shutil.rmtree(data_dir, ignore_errors=True)
     progress("starting the network in containers", 0, 1)
-    containers.up(network_file)
+    _start_or_stop(lambda: containers.up(network_file), lambda: containers.down(purge=True))
     progress("starting the network in containers", 1, 1)
     return RunNetwork(containers.definition(), containers.layout.crypto_dir, lambda: containers.down(purge=True),
                       project, os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE, project_network(project))
@@ -152,7 +162,7 @@ def start_fresh_stack(network: Path, overrides: NetworkOverrides, run_dir: Path,
         services.down(purge=True)
     shutil.rmtree(data_dir, ignore_errors=True)
     progress("deploying the network as a swarm stack", 0, 1)
-    services.up(network_file)
+    _start_or_stop(lambda: services.up(network_file), lambda: services.down(purge=True))
     progress("deploying the network as a swarm stack", 1, 1)
     definition = services.definition()
     return RunNetwork(definition, services.layout.crypto_dir, lambda: services.down(purge=True), stack, image,
