@@ -13,8 +13,10 @@ import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from gridledger.common.linkfaults import LinkFault
+from gridledger.common.nodeconfig import NodeConfig
 from gridledger.lab.chaos.profiles import PROFILES
 from gridledger.lab.chaos.schedule import KINDS, Fault, Topology
 from gridledger.ops.netconfig import NetworkDefinition
@@ -24,6 +26,13 @@ HEALTH_POLL_S = 0.2
 
 class Unsupported(Exception):
     """A fault this injector cannot apply here; the message says why."""
+
+
+def rewrite_node_config(path: Path, **changes: object) -> None:
+    """Change fields of the node config at `path`, checked again as a whole (a clock offset needs fault_injection);
+    the node reads it at its next start."""
+    config = NodeConfig.load(path)
+    NodeConfig.model_validate({**config.model_dump(), **changes}).save(path)
 
 
 class Injector(ABC):

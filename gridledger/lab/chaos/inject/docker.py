@@ -4,8 +4,10 @@ container's main process): a tbf qdisc caps the bandwidth of what the node sends
 drops that share of what it receives.
 
 Limits, said where a run reports them: this kernel has no netem, so a profile's delay and jitter are not applied in
-containers; a partitioned group is disconnected node by node, so its members lose each other too; clock skew and
-disk full need a node config and a tmpfs the compose file does not give, so they are not drawn here.
+containers; a partitioned group is disconnected node by node, so its members lose each other too; disk full needs a
+size-capped data volume the compose file does not give, so it is not drawn here. Clock skew restarts the container
+with a clock offset in its node config: the node folder is bind-mounted from the host, so the container reads the
+host's file at start.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import subprocess
 from collections.abc import Sequence
 
 from gridledger.common.linkfaults import LinkFault
-from gridledger.lab.chaos.inject.base import Injector, Unsupported
+from gridledger.lab.chaos.inject.base import Injector, Unsupported, rewrite_node_config
 from gridledger.ops.docker import engine
 from gridledger.ops.docker.project import DockerNetwork
 
@@ -26,10 +28,8 @@ class DockerInjector(Injector):
         super().__init__(docker.definition())
         self.docker = docker
         self._networks: dict[str, list[str]] = {}
-        self.unsupported_reasons.update({
-            "clock-skew": "clock skew needs a node-config offset, which the containers' rendered configs do not "
-                          "carry",
-            "disk-full": "disk full needs a size-capped tmpfs data volume, which the compose file does not mount"})
+        self.unsupported_reasons["disk-full"] = ("disk full needs a size-capped tmpfs data volume, which the compose "
+                                                 "file does not mount")
         self.supported = tuple(kind for kind in self.supported if kind not in self.unsupported_reasons)
         self.notes = ["link profiles: bandwidth (tbf) and loss (iptables statistic) only; delay and jitter need "
                       "netem, which this kernel lacks"]
@@ -45,6 +45,15 @@ class DockerInjector(Injector):
 
     def pause(self, node: str) -> None:
         self.docker.pause_node(node)
+
+    def skew_clock(self, node: str, seconds: float) -> None:
+        """Restart the node's container with its wall clock `seconds` off (0 puts it right again). The offset needs
+        fault_injection, which stays on once set: it only routes the node's own traffic through the link-fault
+        layer, with no fault in it."""
+        self.docker.stop_node(node)
+        rewrite_node_config(self.docker.layout.node_dir(node) / "node.json", clock_offset_s=seconds,
+                            fault_injection=True)
+        self.docker.start_node(node)
 
     def resume(self, node: str) -> None:
         self.docker.unpause_node(node)

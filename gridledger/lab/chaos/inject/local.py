@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gridledger.common.linkfaults import CLEAR, LinkFault, LinkTable
-from gridledger.common.nodeconfig import NodeConfig
-from gridledger.lab.chaos.inject.base import Injector, Unsupported
+from gridledger.lab.chaos.inject.base import Injector, Unsupported, rewrite_node_config
 from gridledger.ops.localnet import HOST, LocalNetwork
 
 DATA_TMPFS_BYTES = 96 * 1024 * 1024
@@ -47,8 +46,7 @@ class LocalInjector(Injector):
             self._update_config(name, fault_injection=True)
 
     def _update_config(self, name: str, **changes: object) -> None:
-        path = self.local.node_dir(name) / "node.json"
-        NodeConfig.load(path).model_copy(update=changes).save(path)
+        rewrite_node_config(self.local.node_dir(name) / "node.json", **changes)
 
     def _mount_data_folders(self) -> None:
         if os.geteuid() != 0:
