@@ -11,6 +11,7 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -77,8 +78,10 @@ class GatewayCore:
     """The gateway's logic, independent of how requests arrive (unary calls or the batched stream)."""
 
     def __init__(self, msp_id: str, endorser: Endorser, remotes: dict[str, list[RemoteEndorser]],
-                 orderers: Broadcaster, notifier: CommitNotifier, ledger, metrics: PeerMetrics | None = None) -> None:
+                 orderers: Broadcaster, notifier: CommitNotifier, ledger, metrics: PeerMetrics | None = None,
+                 executor: Executor | None = None) -> None:
         self._msp_id = msp_id
+        self._executor = executor  # the endorser service's threads (None: the loop's default executor)
         self._metrics = metrics or PeerMetrics()
         self._endorser = endorser
         self._remotes = remotes
@@ -88,7 +91,7 @@ class GatewayCore:
 
     async def _local(self, proposal: transaction_pb2.SignedProposal) -> Endorsed:
         try:
-            return await asyncio.get_running_loop().run_in_executor(None, self._endorser.endorse, proposal)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self._endorser.endorse, proposal)
         except ProposalError as exc:
             raise GatewayError(exc.code, str(exc)) from None
 

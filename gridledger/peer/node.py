@@ -60,6 +60,8 @@ class PeerNode:
                                         timeout_s=config.chaincode_timeout_s)
         self.endorser = Endorser(self.context, self.ledger, self.identity, self.runtime, self.metrics)
         self._commit_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
+        # Every endorsement of this peer runs here, the gateway's own and other gateways' (docs/performance.md,
+        # "Where a gateway's own endorsement waits"): more threads only queue for the chaincode workers.
         self._endorse_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="endorse")
         self.commit_failure: BaseException | None = None
         self._follow_leader: Callable[[str], None] | None = None  # raft: the gateway sends to the newest leader
@@ -85,7 +87,8 @@ class PeerNode:
         orderers = broadcaster_for(consensus.type, len(consensus.consenters), config.orderers, self.tls)
         if isinstance(orderers, FailoverBroadcaster) and consensus.type == "raft":
             self._follow_leader = orderers.prefer
-        gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger, self.metrics)
+        gateway = GatewayCore(config.msp_id, self.endorser, remotes, orderers, self.notifier, self.ledger, self.metrics,
+                              self._endorse_executor)
         admin = AdminService(config.msp_id, self.context, self.ledger, self.runtime.store)
         server, port = aio_server(self.tls, f"{config.listen_host}:{config.port}", config.limits.server())
         services = peer_pb2.DESCRIPTOR.services_by_name
