@@ -30,6 +30,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from gridledger.common.nodeconfig import Endpoint, NodeConfig
 from gridledger.ops import cryptogen, genesis, provenance
@@ -191,19 +192,11 @@ class LocalNetwork:
         return statuses
 
     def wait_healthy(self, network: NetworkDefinition, timeout: float) -> list[NodeStatus]:
-        deadline = time.monotonic() + timeout
-        while True:
-            statuses = self.status(network)
-            dead = [s.name for s in statuses if not s.running]
-            if dead:
-                raise NetworkError(f"node(s) {', '.join(dead)} exited; see `gridledger network logs {dead[0]}`")
-            if all(s.healthy for s in statuses):
-                return statuses
-            if time.monotonic() > deadline:
-                waiting = [s.name for s in statuses if not s.healthy]
-                raise NetworkError(f"node(s) {', '.join(waiting)} not healthy after {timeout:.0f}s; see "
-                                   f"`gridledger network logs {waiting[0]}`")
-            time.sleep(0.2)
+        def failure(nodes: list[NodeStatus], problem: str) -> str:
+            names = ", ".join(s.name for s in nodes)
+            return f"node(s) {names} {problem}; see `gridledger network logs {nodes[0].name}`"
+
+        return _wait_until_healthy(lambda: self.status(network), timeout, failure)
 
     # ----- REST services (one per peer organisation) -----
 
@@ -264,20 +257,11 @@ class LocalNetwork:
         return result
 
     def wait_rest_healthy(self, network: NetworkDefinition, timeout: float) -> list[RestStatus]:
-        deadline = time.monotonic() + timeout
-        while True:
-            statuses = self.rest_status(network)
-            dead = [s.msp_id for s in statuses if not s.running]
-            if dead:
-                raise NetworkError(f"the REST service of {dead[0]} exited; see "
-                                   f"{self.rest_dir(dead[0]) / 'rest.log'}")
-            if all(s.healthy for s in statuses):
-                return statuses
-            if time.monotonic() > deadline:
-                waiting = [s.msp_id for s in statuses if not s.healthy]
-                raise NetworkError(f"the REST service of {waiting[0]} is not healthy after {timeout:.0f}s; see "
-                                   f"{self.rest_dir(waiting[0]) / 'rest.log'}")
-            time.sleep(0.2)
+        def failure(services: list[RestStatus], problem: str) -> str:
+            first = services[0].msp_id
+            return f"the REST service of {first} {problem}; see {self.rest_dir(first) / 'rest.log'}"
+
+        return _wait_until_healthy(lambda: self.rest_status(network), timeout, failure)
 
     def stop_rest(self, msp_id: str, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
         self._stop(self._rest_pid(msp_id), lambda: self._rest_pid(msp_id), sig, timeout)
@@ -366,6 +350,27 @@ def endpoints(network: NetworkDefinition, host: Callable[[Node], str]) -> tuple[
     peers = [Endpoint(name=n.name, msp_id=org.msp_id, address=f"{host(n)}:{n.port}")
              for org in network.peer_orgs for n in org.peers]
     return orderers, peers
+
+
+Status = TypeVar("Status", NodeStatus, RestStatus)
+
+
+def _wait_until_healthy(poll: Callable[[], list[Status]], timeout: float,
+                        failure: Callable[[list[Status], str], str]) -> list[Status]:
+    """Poll until every process is healthy. A NetworkError, worded by `failure(the processes, what went wrong)`, as
+    soon as one is gone, or once `timeout` has passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        statuses = poll()
+        dead = [s for s in statuses if not s.running]
+        if dead:
+            raise NetworkError(failure(dead, "exited"))
+        if all(s.healthy for s in statuses):
+            return statuses
+        if time.monotonic() > deadline:
+            raise NetworkError(failure([s for s in statuses if not s.healthy],
+                                       f"did not become healthy within {timeout:.0f}s"))
+        time.sleep(0.2)
 
 
 def _health(url: str) -> dict | None:
