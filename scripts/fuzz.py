@@ -142,6 +142,7 @@ def run_rest(work: Path, examples: int, scenarios: int, seed: int, artifacts: Pa
     rows = []
     with fuzz_network(work / "rest-network", rest=True, chaincodes=REST_CHAINCODES) as net:
         token = enroll_admin_token(net)
+        rest_driver.create_known_market(net.rest_url(), token)
         schema = rest_driver.load_schema(net.rest_url())
         for result in schema.get_all_operations():
             operation = result.ok()

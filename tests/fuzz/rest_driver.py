@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import httpx
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -73,16 +74,34 @@ def _settings(examples: int) -> settings:
                     suppress_health_check=list(HealthCheck))
 
 
-# Chaincode names are generated too, and almost never name a deployed one: half the inputs call the network's kv
-# chaincode, so that functions and arguments reach a contract rather than stop at "no such chaincode".
-DEPLOYED = {"name": "kv"}
+# Identifiers are generated too, and almost never name something that exists: half the inputs of an operation on a
+# chaincode, a market, a household or an account name one that does, so that bodies and the other parameters reach a
+# contract's checks rather than stop at "not found". The chaincode is the network's kv; the rest come from
+# `create_known_market`.
+DEPLOYED_CHAINCODE = "kv"
+KNOWN_MARKET = "fuzz-market"
+KNOWN_HOUSEHOLD = "fuzz-house"
+KNOWN = {"market_id": KNOWN_MARKET, "household": KNOWN_HOUSEHOLD, "account": KNOWN_HOUSEHOLD}
+
+
+def create_known_market(url: str, token: str) -> None:
+    """KNOWN_MARKET (commit-reveal, a ledger-height clock) with the fuzzing user registered in it as the prosumer of
+    KNOWN_HOUSEHOLD, created through the service itself; needs the market and token chaincodes."""
+    config = {"market_id": KNOWN_MARKET, "sealing": "commit-reveal", "lo": 50, "hi": 300,
+              "clock": {"mode": "height", "start": 0, "slot_length": 10, "reveal_offset": 5}}
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+        fingerprint = http.get("/v1/users/me").raise_for_status().json()["fingerprint"]
+        http.post("/v1/markets", json=config).raise_for_status()
+        member = {"fingerprint": fingerprint, "role": "prosumer", "household": KNOWN_HOUSEHOLD}
+        http.post(f"/v1/markets/{KNOWN_MARKET}/members", json={"members": [member]}).raise_for_status()
 
 
 def _strategy(operation):
     free = operation.as_strategy()
-    if "{name}" not in operation.path or not operation.path.startswith("/v1/chaincodes/"):
-        return free
-    return free | operation.as_strategy(path_parameters=DEPLOYED)
+    known = {name: value for name, value in KNOWN.items() if f"{{{name}}}" in operation.path}
+    if "{name}" in operation.path and operation.path.startswith("/v1/chaincodes/"):
+        known["name"] = DEPLOYED_CHAINCODE
+    return free | operation.as_strategy(path_parameters=known) if known else free
 
 
 def fuzz_operation(operation, token: str, examples: int, seed: int, tally: Tally) -> None:
