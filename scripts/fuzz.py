@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.fuzz import grpc_driver, rest_driver  # noqa: E402
-from tests.fuzz.livenet import enroll_admin_token, fuzz_network  # noqa: E402
+from tests.fuzz.livenet import create_known_neighbourhood, enroll_admin_token, fuzz_network  # noqa: E402
 from tests.fuzz.targets import BUILDERS  # noqa: E402
 from tests.fuzz.world import make_crypto  # noqa: E402
 
@@ -143,6 +143,7 @@ def run_rest(work: Path, examples: int, scenarios: int, seed: int, artifacts: Pa
     with fuzz_network(work / "rest-network", rest=True, chaincodes=REST_CHAINCODES) as net:
         token = enroll_admin_token(net)
         rest_driver.create_known_market(net.rest_url(), token)
+        create_known_neighbourhood(net, rest_driver.KNOWN_NEIGHBOURHOOD)
         schema = rest_driver.load_schema(net.rest_url())
         for result in schema.get_all_operations():
             operation = result.ok()

@@ -5,6 +5,7 @@ any other shipped one asked for) deployed, and one committed put, whose tx id se
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,6 +81,21 @@ def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1,
         yield FuzzNetwork(local, network_file, definition, asyncio.run(_first_commit(local, definition, address)))
     finally:
         local.down()
+
+
+def create_known_neighbourhood(net: FuzzNetwork, neighbourhood: str) -> None:
+    """A DSM neighbourhood, created by Org1's admin over the SDK (the dsm contract takes only an org admin as its
+    operator, and the REST service has no route that creates one)."""
+    async def create() -> None:
+        admin = load_member(net.crypto, "Org1MSP", "admin", net.definition.msp_ids)
+        gateway = await Gateway.connect(net.peer_address, admin.identity, admin.tls)
+        try:
+            await gateway.network(net.definition.channel).contract("dsm").submit(
+                "create_neighbourhood", json.dumps({"neighbourhood_id": neighbourhood}))
+        finally:
+            await gateway.close()
+
+    asyncio.run(create())
 
 
 def enroll_admin_token(net: FuzzNetwork, user: str = "fuzzer") -> str:

@@ -77,11 +77,13 @@ def _settings(examples: int) -> settings:
 # Identifiers are generated too, and almost never name something that exists: half the inputs of an operation on a
 # chaincode, a market, a household or an account name one that does, so that bodies and the other parameters reach a
 # contract's checks rather than stop at "not found". The chaincode is the network's kv; the rest come from
-# `create_known_market`.
+# `create_known_market` (and the neighbourhood from livenet.create_known_neighbourhood).
 DEPLOYED_CHAINCODE = "kv"
 KNOWN_MARKET = "fuzz-market"
 KNOWN_HOUSEHOLD = "fuzz-house"
-KNOWN = {"market_id": KNOWN_MARKET, "household": KNOWN_HOUSEHOLD, "account": KNOWN_HOUSEHOLD}
+KNOWN_NEIGHBOURHOOD = "fuzz-nb"  # created by livenet.create_known_neighbourhood where the dsm chaincode runs
+KNOWN = {"market_id": KNOWN_MARKET, "household": KNOWN_HOUSEHOLD, "account": KNOWN_HOUSEHOLD,
+         "neighbourhood": KNOWN_NEIGHBOURHOOD}
 
 
 def create_known_market(url: str, token: str) -> None:
