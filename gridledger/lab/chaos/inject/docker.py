@@ -46,6 +46,9 @@ class DockerInjector(Injector):
     def pause(self, node: str) -> None:
         self.docker.pause_node(node)
 
+    def resume(self, node: str) -> None:
+        self.docker.unpause_node(node)
+
     def skew_clock(self, node: str, seconds: float) -> None:
         """Restart the node's container with its wall clock `seconds` off (0 puts it right again). The offset needs
         fault_injection, which stays on once set: it only routes the node's own traffic through the link-fault
@@ -54,9 +57,6 @@ class DockerInjector(Injector):
         rewrite_node_config(self.docker.layout.node_dir(node) / "node.json", clock_offset_s=seconds,
                             fault_injection=True)
         self.docker.start_node(node)
-
-    def resume(self, node: str) -> None:
-        self.docker.unpause_node(node)
 
     def partition(self, group: Sequence[str], rest: Sequence[str]) -> None:
         for node in group:
