@@ -53,11 +53,13 @@ class FuzzNetwork:
         return org1.url
 
 
-async def _first_commit(local: LocalNetwork, definition: NetworkDefinition, address: str) -> str:
-    member = load_member(local.crypto_dir, "Org1MSP", "user1", definition.msp_ids)
+async def _submit(crypto: Path, definition: NetworkDefinition, address: str, user: str, chaincode: str,
+                  *args: str) -> str:
+    """One transaction of Org1's `user`, submitted over the SDK and committed; its tx id."""
+    member = load_member(crypto, "Org1MSP", user, definition.msp_ids)
     gateway = await Gateway.connect(address, member.identity, member.tls)
     try:
-        result = await gateway.network(definition.channel).contract("kv").submit("put", "key", "value")
+        result = await gateway.network(definition.channel).contract(chaincode).submit(*args)
     finally:
         await gateway.close()
     return result.tx_id
@@ -78,7 +80,8 @@ def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1,
         for name in chaincodes:
             asyncio.run(deploy(clients, name, REPO / "gridledger" / "chaincode" / name, "1.0", "ANY"))
         address = f"127.0.0.1:{definition.peer_orgs[0].peers[0].port}"
-        yield FuzzNetwork(local, network_file, definition, asyncio.run(_first_commit(local, definition, address)))
+        committed = asyncio.run(_submit(local.crypto_dir, definition, address, "user1", "kv", "put", "key", "value"))
+        yield FuzzNetwork(local, network_file, definition, committed)
     finally:
         local.down()
 
@@ -86,16 +89,8 @@ def fuzz_network(folder: Path, rest: bool = False, orderers: int = 1,
 def create_known_neighbourhood(net: FuzzNetwork, neighbourhood: str) -> None:
     """A DSM neighbourhood, created by Org1's admin over the SDK (the dsm contract takes only an org admin as its
     operator, and the REST service has no route that creates one)."""
-    async def create() -> None:
-        admin = load_member(net.crypto, "Org1MSP", "admin", net.definition.msp_ids)
-        gateway = await Gateway.connect(net.peer_address, admin.identity, admin.tls)
-        try:
-            await gateway.network(net.definition.channel).contract("dsm").submit(
-                "create_neighbourhood", json.dumps({"neighbourhood_id": neighbourhood}))
-        finally:
-            await gateway.close()
-
-    asyncio.run(create())
+    asyncio.run(_submit(net.crypto, net.definition, net.peer_address, "admin", "dsm", "create_neighbourhood",
+                        json.dumps({"neighbourhood_id": neighbourhood})))
 
 
 def enroll_admin_token(net: FuzzNetwork, user: str = "fuzzer") -> str:
